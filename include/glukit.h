@@ -1,0 +1,195 @@
+/*
+ * glukit — gated-linear-unit (GLU) kernels.
+ *
+ * The one public header. Everything the library exports is declared here and
+ * carries the glk_ / GLK_ prefix; all other symbols are hidden.
+ *
+ * The operator (caffe2's Glu, generalised): a tensor X is split along an axis
+ * into a value half V and a gate half G and the library computes
+ *     Y = V * act(G)
+ * elementwise, with Y's shape equal to X's with the split axis halved.
+ * The backward computes dX (that is dV and dG) from X and dY.
+ *
+ * All calls are thread-safe and allocate nothing. Failed calls return a
+ * status code; glk_last_error() then holds a message naming the numbers.
+ */
+#ifndef GLUKIT_H
+#define GLUKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GLK_VERSION_MAJOR 0
+#define GLK_VERSION_MINOR 1
+#define GLK_VERSION_PATCH 0
+#define GLK_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with glk_version(). */
+#define GLK_VERSION_NUMBER \
+  (GLK_VERSION_MAJOR * 10000 + GLK_VERSION_MINOR * 100 + GLK_VERSION_PATCH)
+
+#if defined(_WIN32) && defined(GLUKIT_SHARED_BUILD)
+#define GLK_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define GLK_API __attribute__((visibility("default")))
+#else
+#define GLK_API
+#endif
+
+/* Largest tensor rank accepted. */
+#define GLK_MAX_RANK 8
+
+typedef enum glk_status {
+  GLK_OK = 0,
+  GLK_ERR_NULL_POINTER = 1,     /* a required pointer is NULL */
+  GLK_ERR_INVALID_ARGUMENT = 2, /* unknown enum value, bad options size,
+                                   negative extent, NaN alpha/limit, ... */
+  GLK_ERR_RANK = 3,             /* 0-d tensor, or rank above GLK_MAX_RANK */
+  GLK_ERR_AXIS = 4,             /* split axis out of range */
+  GLK_ERR_ODD_SPLIT = 5,        /* odd size along the split axis */
+  GLK_ERR_SHAPE_MISMATCH = 6,   /* shapes of the arguments disagree */
+  GLK_ERR_DTYPE_MISMATCH = 7,   /* dtypes of the arguments disagree */
+  GLK_ERR_OVERFLOW = 8,         /* an element or byte count overflows */
+  GLK_ERR_OVERLAP = 9           /* an output overlaps an input or itself */
+} glk_status;
+
+typedef enum glk_dtype {
+  GLK_DTYPE_F32 = 0,
+  GLK_DTYPE_F64 = 1,
+  GLK_DTYPE_F16 = 2,  /* IEEE binary16, stored as uint16_t bits */
+  GLK_DTYPE_BF16 = 3  /* bfloat16, stored as uint16_t bits */
+} glk_dtype;
+#define GLK_DTYPE_COUNT 4
+
+/* Gate activations; gate g, value v. */
+typedef enum glk_act {
+  GLK_ACT_GLU = 0,         /* v * sigmoid(g) */
+  GLK_ACT_SWIGLU = 1,      /* v * g * sigmoid(g) */
+  GLK_ACT_GEGLU = 2,       /* v * g/2 * (1 + erf(g / sqrt 2)) */
+  GLK_ACT_GEGLU_TANH = 3,  /* v * g/2 * (1 + tanh(sqrt(2/pi)(g + 0.044715 g^3))) */
+  GLK_ACT_GEGLU_QUICK = 4, /* v * g * sigmoid(1.702 g) */
+  GLK_ACT_REGLU = 5,       /* v * max(g, 0) */
+  GLK_ACT_BILINEAR = 6,    /* v * g */
+  GLK_ACT_SWIGLU_OAI = 7   /* GPT-OSS: g' = min(g, L), v' = clamp(v, -L, L),
+                              y = g' * sigmoid(alpha g') * (v' + 1) */
+} glk_act;
+#define GLK_ACT_COUNT 8
+
+/* Where the two members sit along the split axis. */
+typedef enum glk_layout {
+  GLK_LAYOUT_HALVES = 0,     /* first half, second half */
+  GLK_LAYOUT_INTERLEAVED = 1 /* pairs (x0,x1), (x2,x3), ... */
+} glk_layout;
+
+/* Which member is the gate. */
+typedef enum glk_gate {
+  GLK_GATE_SECOND = 0, /* caffe2 / PyTorch: Y = first * act(second) */
+  GLK_GATE_FIRST = 1   /* vLLM silu_and_mul: Y = act(first) * second */
+} glk_gate;
+
+/*
+ * A strided view of memory. Strides count elements (not bytes) and may be
+ * zero (inputs only) or negative. Fill it by hand or with glk_tensor_init().
+ */
+typedef struct glk_tensor {
+  void *data;
+  glk_dtype dtype;
+  int32_t rank;
+  int64_t shape[GLK_MAX_RANK];
+  int64_t strides[GLK_MAX_RANK];
+} glk_tensor;
+
+/*
+ * Per-call options. struct_size must be set to sizeof(glk_options) (which
+ * glk_options_init does): later versions append fields, and the library
+ * gives every field beyond struct_size its default. A NULL options pointer
+ * means all defaults.
+ */
+typedef struct glk_options {
+  size_t struct_size;
+  glk_act act;         /* default GLK_ACT_GLU */
+  glk_layout layout;   /* default GLK_LAYOUT_HALVES; ignored by *_split */
+  glk_gate gate;       /* default GLK_GATE_SECOND; ignored by *_split */
+  int32_t dim;         /* split axis, default -1; ignored by *_split */
+  int32_t accumulate;  /* backward: nonzero adds into dX (dV, dG) */
+  double alpha;        /* swiglu_oai sigmoid scale, default 1.702 */
+  double limit;        /* swiglu_oai clamp limit, default 7; must be >= 0 */
+} glk_options;
+
+#define GLK_DEFAULT_ALPHA 1.702
+#define GLK_DEFAULT_LIMIT 7.0
+
+/* Version of the library actually linked (compare with the macros). */
+GLK_API int glk_version(void);
+GLK_API const char *glk_version_string(void);
+
+/* Fixed text for a status code ("unknown status" for values outside it). */
+GLK_API const char *glk_status_string(glk_status status);
+
+/*
+ * Detail of the latest failed call made by this thread, naming the
+ * offending numbers; "" after a successful call. Valid until this thread's
+ * next glukit call.
+ */
+GLK_API const char *glk_last_error(void);
+
+/* Names: "glu", "swiglu", ...; "f32", "f64", "f16", "bf16". */
+GLK_API const char *glk_act_name(glk_act act);
+GLK_API glk_status glk_act_from_name(const char *name, glk_act *act);
+GLK_API const char *glk_dtype_name(glk_dtype dtype);
+GLK_API glk_status glk_dtype_from_name(const char *name, glk_dtype *dtype);
+GLK_API size_t glk_dtype_size(glk_dtype dtype); /* 0 for unknown values */
+
+GLK_API void glk_options_init(glk_options *options);
+
+/*
+ * Describe `rank` dims of `shape` at `data`. strides == NULL means
+ * C-contiguous (row-major).
+ */
+GLK_API glk_status glk_tensor_init(glk_tensor *tensor, void *data,
+                                   glk_dtype dtype, int32_t rank,
+                                   const int64_t *shape,
+                                   const int64_t *strides);
+
+/*
+ * Shape inference (caffe2's Yshape): y_shape receives x_shape with axis `dim`
+ * halved. Same for both layouts. Callable before anything is allocated.
+ */
+GLK_API glk_status glk_output_shape(int32_t rank, const int64_t *x_shape,
+                                    int32_t dim, int64_t *y_shape);
+
+/* Y = V * act(G), V and G taken from X by options' dim, layout and gate. */
+GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
+                               const glk_options *options);
+
+/*
+ * dX from X and dY. dx may be the very same view as x (same data, shape and
+ * strides): the backward then runs in place. Any other overlap of dx with x
+ * or dy is refused. With options->accumulate, dX += gradient.
+ */
+GLK_API glk_status glk_backward(const glk_tensor *x, const glk_tensor *dy,
+                                const glk_tensor *dx,
+                                const glk_options *options);
+
+/* The split form: value and gate are separate tensors of one shape. */
+GLK_API glk_status glk_forward_split(const glk_tensor *value,
+                                     const glk_tensor *gate,
+                                     const glk_tensor *y,
+                                     const glk_options *options);
+
+/* dvalue may be the same view as value, dgate as gate (in place). */
+GLK_API glk_status glk_backward_split(const glk_tensor *value,
+                                      const glk_tensor *gate,
+                                      const glk_tensor *dy,
+                                      const glk_tensor *dvalue,
+                                      const glk_tensor *dgate,
+                                      const glk_options *options);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GLUKIT_H */

@@ -1,0 +1,211 @@
+#include "api/validate.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "api/error.h"
+
+/* Fields present in the first published glk_options. */
+#define GLK_OPTIONS_V1_SIZE (offsetof(glk_options, limit) + sizeof(double))
+
+glk_status glk__read_options(const glk_options *in, glk_options *opt,
+                             glk_ukernel_params *params) {
+  glk_options_init(opt);
+  if (in) {
+    if (in->struct_size < GLK_OPTIONS_V1_SIZE)
+      return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                       "options->struct_size = %zu is smaller than %zu; "
+                       "call glk_options_init() first",
+                       in->struct_size, (size_t)GLK_OPTIONS_V1_SIZE);
+    /* Copy what both sides know; later fields keep their defaults. */
+    size_t known = in->struct_size < sizeof *opt ? in->struct_size : sizeof *opt;
+    memcpy(opt, in, known);
+    opt->struct_size = sizeof *opt;
+  }
+  if ((unsigned)opt->act >= GLK_ACT_COUNT)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->act = %d is not a glk_act (0..%d)",
+                     (int)opt->act, GLK_ACT_COUNT - 1);
+  if ((unsigned)opt->layout > GLK_LAYOUT_INTERLEAVED)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->layout = %d is not a glk_layout (0..1)",
+                     (int)opt->layout);
+  if ((unsigned)opt->gate > GLK_GATE_FIRST)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->gate = %d is not a glk_gate (0..1)",
+                     (int)opt->gate);
+  if (!isfinite(opt->alpha))
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->alpha = %g must be finite", opt->alpha);
+  if (!(opt->limit >= 0))
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->limit = %g must be >= 0 (infinity: no clamp)",
+                     opt->limit);
+  params->alpha = opt->alpha;
+  params->limit = opt->limit;
+  params->accumulate = opt->accumulate != 0;
+  params->gate_first = opt->gate == GLK_GATE_FIRST;
+  return GLK_OK;
+}
+
+static int64_t glk_abs64(int64_t v) { return v < 0 ? -v : v; }
+
+/* Sufficient test for "no two indices map to one element": sorted by
+ * |stride|, each stride must pass the furthest reach of the smaller ones. */
+static int glk_self_overlapping(const glk_tensor *t) {
+  int64_t stride[GLK_MAX_RANK], extent[GLK_MAX_RANK];
+  int n = 0;
+  for (int32_t i = 0; i < t->rank; i++) {
+    if (t->shape[i] <= 1) continue;
+    int64_t s = glk_abs64(t->strides[i]);
+    int j = n++;
+    while (j > 0 && stride[j - 1] > s) {
+      stride[j] = stride[j - 1];
+      extent[j] = extent[j - 1];
+      j--;
+    }
+    stride[j] = s;
+    extent[j] = t->shape[i];
+  }
+  int64_t reach = 0; /* largest offset reachable by the smaller dims */
+  for (int i = 0; i < n; i++) {
+    if (stride[i] <= reach) return 1;
+    reach += stride[i] * (extent[i] - 1); /* fits: the span was checked */
+  }
+  return 0;
+}
+
+glk_status glk__check_tensor(const glk_tensor *t, const char *name,
+                             int32_t min_rank, int is_output, glk_checked *c) {
+  if (!t) return glk__fail(GLK_ERR_NULL_POINTER, "%s is NULL", name);
+  if (t->rank < min_rank || t->rank > GLK_MAX_RANK) {
+    if (t->rank == 0)
+      return glk__fail(GLK_ERR_RANK,
+                       "%s is 0-d; GLU needs an axis of even size to split",
+                       name);
+    return glk__fail(GLK_ERR_RANK, "%s has rank %d, outside %d..%d", name,
+                     (int)t->rank, (int)min_rank, GLK_MAX_RANK);
+  }
+  c->t = t;
+  c->name = name;
+  c->esize = glk_dtype_size(t->dtype);
+  if (c->esize == 0)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "%s->dtype = %d is not a glk_dtype (0..%d)", name,
+                     (int)t->dtype, GLK_DTYPE_COUNT - 1);
+  int64_t numel = 1;
+  for (int32_t i = 0; i < t->rank; i++) {
+    if (t->shape[i] < 0)
+      return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                       "%s->shape[%d] = %lld is negative", name, (int)i,
+                       (long long)t->shape[i]);
+    if (__builtin_mul_overflow(numel, t->shape[i], &numel))
+      return glk__fail(GLK_ERR_OVERFLOW,
+                       "%s has more than 2^63 elements (shape[%d] = %lld)",
+                       name, (int)i, (long long)t->shape[i]);
+  }
+  int64_t bytes;
+  if (__builtin_mul_overflow(numel, (int64_t)c->esize, &bytes))
+    return glk__fail(GLK_ERR_OVERFLOW,
+                     "%s: %lld elements of %zu bytes overflow a 64-bit byte "
+                     "count",
+                     name, (long long)numel, c->esize);
+  c->numel = numel;
+  c->span.empty = numel == 0;
+  c->span.lo = c->span.hi = 0;
+  if (numel == 0) return GLK_OK;
+  if (!t->data)
+    return glk__fail(GLK_ERR_NULL_POINTER, "%s->data is NULL for %lld elements",
+                     name, (long long)numel);
+  /* Lowest and highest element offsets, then bytes, then addresses. */
+  int64_t lo = 0, hi = 0;
+  for (int32_t i = 0; i < t->rank; i++) {
+    int64_t reach;
+    if (__builtin_mul_overflow(t->strides[i], t->shape[i] - 1, &reach) ||
+        __builtin_add_overflow(reach < 0 ? lo : hi, reach,
+                               reach < 0 ? &lo : &hi))
+      return glk__fail(GLK_ERR_OVERFLOW,
+                       "%s: stride %lld x extent %lld overflows a 64-bit "
+                       "offset",
+                       name, (long long)t->strides[i], (long long)t->shape[i]);
+  }
+  int64_t lo_bytes, hi_bytes;
+  if (__builtin_mul_overflow(lo, (int64_t)c->esize, &lo_bytes) ||
+      __builtin_mul_overflow(hi, (int64_t)c->esize, &hi_bytes) ||
+      __builtin_add_overflow(hi_bytes, (int64_t)c->esize, &hi_bytes))
+    return glk__fail(GLK_ERR_OVERFLOW,
+                     "%s: element offsets %lld..%lld overflow a byte offset",
+                     name, (long long)lo, (long long)hi);
+  const uintptr_t base = (uintptr_t)t->data;
+  const uintptr_t below = (uintptr_t)0 - (uintptr_t)lo_bytes; /* lo <= 0 */
+  if (base < below ||
+      UINTPTR_MAX - base < (uintptr_t)hi_bytes)
+    return glk__fail(GLK_ERR_OVERFLOW,
+                     "%s: offsets %lld..%lld bytes from %p leave the address "
+                     "space",
+                     name, (long long)lo_bytes, (long long)hi_bytes, t->data);
+  c->span.lo = base - below;
+  c->span.hi = base + (uintptr_t)hi_bytes;
+  if (is_output && glk_self_overlapping(t))
+    return glk__fail(GLK_ERR_OVERLAP,
+                     "output %s has strides under which two elements share "
+                     "memory",
+                     name);
+  return GLK_OK;
+}
+
+glk_status glk__check_like(const glk_checked *t, const glk_checked *ref,
+                           int32_t rank, const int64_t *shape) {
+  if (t->t->dtype != ref->t->dtype)
+    return glk__fail(GLK_ERR_DTYPE_MISMATCH, "%s has dtype %s but %s has %s",
+                     t->name, glk_dtype_name(t->t->dtype), ref->name,
+                     glk_dtype_name(ref->t->dtype));
+  int same = t->t->rank == rank;
+  for (int32_t i = 0; same && i < rank; i++) same = t->t->shape[i] == shape[i];
+  if (!same) {
+    char got[256], want[256];
+    glk__format_shape(got, sizeof got, t->t->rank, t->t->shape);
+    glk__format_shape(want, sizeof want, rank, shape);
+    return glk__fail(GLK_ERR_SHAPE_MISMATCH,
+                     "%s has shape %s, expected %s (from %s)", t->name, got,
+                     want, ref->name);
+  }
+  return GLK_OK;
+}
+
+glk_status glk__normalize_dim(int32_t dim, int32_t rank, const char *name,
+                              int32_t *axis) {
+  if (dim < -rank || dim >= rank)
+    return glk__fail(GLK_ERR_AXIS,
+                     "dim = %d is out of range for %s of rank %d "
+                     "(expected %d <= dim < %d)",
+                     (int)dim, name, (int)rank, -(int)rank, (int)rank);
+  *axis = dim < 0 ? dim + rank : dim;
+  return GLK_OK;
+}
+
+int glk__same_view(const glk_tensor *a, const glk_tensor *b) {
+  if (a->data != b->data || a->dtype != b->dtype || a->rank != b->rank)
+    return 0;
+  for (int32_t i = 0; i < a->rank; i++)
+    if (a->shape[i] != b->shape[i] ||
+        (a->shape[i] > 1 && a->strides[i] != b->strides[i]))
+      return 0;
+  return 1;
+}
+
+glk_status glk__check_disjoint(const glk_checked *out, const glk_checked *in,
+                               int allow_identical) {
+  if (out->span.empty || in->span.empty) return GLK_OK;
+  if (out->span.hi <= in->span.lo || in->span.hi <= out->span.lo)
+    return GLK_OK;
+  if (allow_identical && glk__same_view(out->t, in->t)) return GLK_OK;
+  return glk__fail(GLK_ERR_OVERLAP,
+                   "%s (bytes %p..%p) overlaps %s (bytes %p..%p)%s", out->name,
+                   (void *)out->span.lo, (void *)out->span.hi, in->name,
+                   (void *)in->span.lo, (void *)in->span.hi,
+                   allow_identical
+                       ? "; only the very same view is allowed (in place)"
+                       : "");
+}

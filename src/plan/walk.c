@@ -1,0 +1,228 @@
+#include "plan/walk.h"
+
+#include <string.h>
+
+/* Elements per stack tile of the strided path: 5 tiles of f64 = 10 KiB. */
+#define GLK_TILE 256
+
+void glk_walk_init(glk_walk *w, int nops, size_t esize, int32_t rank,
+                   const int64_t *shape) {
+  memset(w, 0, sizeof *w);
+  w->nops = nops;
+  w->esize = esize;
+  w->rank = rank;
+  for (int32_t i = 0; i < rank; i++) w->shape[i] = shape[i];
+}
+
+void glk_walk_set(glk_walk *w, int op, void *data, int64_t offset,
+                  const int64_t *strides, int32_t axis, int64_t axis_step) {
+  w->base[op] = (char *)data + offset * (int64_t)w->esize;
+  for (int i = 0; i < w->rank; i++)
+    w->stride[op][i] = strides[i] * (i == axis ? axis_step : 1);
+}
+
+static int64_t glk_abs64(int64_t v) { return v < 0 ? -v : v; }
+
+static void glk_walk_swap_dims(glk_walk *w, int a, int b) {
+  int64_t t = w->shape[a];
+  w->shape[a] = w->shape[b];
+  w->shape[b] = t;
+  for (int op = 0; op < w->nops; op++) {
+    t = w->stride[op][a];
+    w->stride[op][a] = w->stride[op][b];
+    w->stride[op][b] = t;
+  }
+}
+
+void glk_walk_simplify(glk_walk *w, int primary) {
+  /* 1. Drop unit dims (callers never pass an empty index space). */
+  int r = 0;
+  for (int i = 0; i < w->rank; i++) {
+    if (w->shape[i] == 1) continue;
+    w->shape[r] = w->shape[i];
+    for (int op = 0; op < w->nops; op++) w->stride[op][r] = w->stride[op][i];
+    r++;
+  }
+  if (r == 0) { /* a single element */
+    w->shape[0] = 1;
+    for (int op = 0; op < w->nops; op++) w->stride[op][0] = 1;
+    r = 1;
+  }
+  w->rank = r;
+  /* 2. Largest output stride outermost, so the output is written in order
+   *    (stable: equal strides keep the caller's order). */
+  for (int i = 1; i < r; i++)
+    for (int j = i; j > 0 && glk_abs64(w->stride[primary][j - 1]) <
+                                 glk_abs64(w->stride[primary][j]);
+         j--)
+      glk_walk_swap_dims(w, j - 1, j);
+  /* 3. Merge an outer dim into the next inner one when every operand steps
+   *    over the inner dim's whole extent with the outer stride. */
+  int out = 0;
+  for (int i = 1; i < r; i++) {
+    int mergeable = 1;
+    for (int op = 0; op < w->nops && mergeable; op++)
+      mergeable = w->stride[op][out] == w->stride[op][i] * w->shape[i];
+    if (mergeable) {
+      w->shape[out] *= w->shape[i];
+      for (int op = 0; op < w->nops; op++)
+        w->stride[op][out] = w->stride[op][i];
+    } else {
+      out++;
+      w->shape[out] = w->shape[i];
+      for (int op = 0; op < w->nops; op++)
+        w->stride[op][out] = w->stride[op][i];
+    }
+  }
+  w->rank = out + 1;
+}
+
+/* ---- running the innermost dim ------------------------------------------ */
+
+typedef enum { GLK_RUN_PLANAR, GLK_RUN_PAIRS, GLK_RUN_TILED } glk_run_mode;
+
+typedef struct glk_run_ctx {
+  const glk_walk *w;
+  const glk_kernel_set *k;
+  glk_ukernel_params p; /* gate_first set for the pairs mode */
+  glk_run_mode mode;
+  int backward;
+  int64_t inner_stride[GLK_MAX_OPERANDS];
+} glk_run_ctx;
+
+static void glk_gather(char *dst, const char *src, int64_t stride, size_t n,
+                       size_t esize) {
+  const int64_t step = stride * (int64_t)esize;
+  for (size_t i = 0; i < n; i++, src += step) memcpy(dst + i * esize, src, esize);
+}
+
+static void glk_scatter(char *dst, int64_t stride, const char *src, size_t n,
+                        size_t esize) {
+  const int64_t step = stride * (int64_t)esize;
+  for (size_t i = 0; i < n; i++, dst += step) memcpy(dst, src + i * esize, esize);
+}
+
+/* One strided run of n elements through stack tiles, GLK_TILE at a time. */
+static void glk_run_tiled(const glk_run_ctx *c, char *const ptr[], size_t n) {
+  _Alignas(64) char tile[GLK_MAX_OPERANDS][GLK_TILE * 8];
+  const size_t es = c->w->esize;
+  const int nops = c->w->nops;
+  const int first_out = c->backward ? GLK_OP_DV : GLK_OP_Y;
+  for (size_t done = 0; done < n; done += GLK_TILE) {
+    const size_t m = n - done < GLK_TILE ? n - done : GLK_TILE;
+    char *at[GLK_MAX_OPERANDS];
+    for (int op = 0; op < nops; op++) {
+      const int64_t s = c->inner_stride[op];
+      char *src = ptr[op] + (int64_t)done * s * (int64_t)es;
+      if (s == 1) {
+        at[op] = src;
+      } else {
+        at[op] = tile[op];
+        /* Outputs are read only when accumulating into them. */
+        if (op < first_out || c->p.accumulate) glk_gather(tile[op], src, s, m, es);
+      }
+    }
+    if (c->backward)
+      c->k->bwd(m, at[GLK_OP_V], at[GLK_OP_G], at[GLK_OP_DY], at[GLK_OP_DV],
+                at[GLK_OP_DG], &c->p);
+    else
+      c->k->fwd(m, at[GLK_OP_V], at[GLK_OP_G], at[GLK_OP_Y], &c->p);
+    for (int op = first_out; op < nops; op++) {
+      const int64_t s = c->inner_stride[op];
+      if (s != 1)
+        glk_scatter(ptr[op] + (int64_t)done * s * (int64_t)es, s, tile[op], m, es);
+    }
+  }
+}
+
+static void glk_run(const glk_run_ctx *c, char *const ptr[], size_t n) {
+  switch (c->mode) {
+    case GLK_RUN_PLANAR:
+      if (c->backward)
+        c->k->bwd(n, ptr[GLK_OP_V], ptr[GLK_OP_G], ptr[GLK_OP_DY],
+                  ptr[GLK_OP_DV], ptr[GLK_OP_DG], &c->p);
+      else
+        c->k->fwd(n, ptr[GLK_OP_V], ptr[GLK_OP_G], ptr[GLK_OP_Y], &c->p);
+      break;
+    case GLK_RUN_PAIRS: {
+      /* The pair starts at whichever member comes first in memory. */
+      const int lead = c->p.gate_first ? GLK_OP_G : GLK_OP_V;
+      if (c->backward)
+        c->k->bwd_pairs(n, ptr[lead], ptr[GLK_OP_DY],
+                        ptr[c->p.gate_first ? GLK_OP_DG : GLK_OP_DV], &c->p);
+      else
+        c->k->fwd_pairs(n, ptr[lead], ptr[GLK_OP_Y], &c->p);
+      break;
+    }
+    case GLK_RUN_TILED:
+      glk_run_tiled(c, ptr, n);
+      break;
+  }
+}
+
+/* Operands a and b are the two members of contiguous pairs: stride 2 inner,
+ * the same strides outside, one element apart. Returns +1 when b follows a,
+ * -1 when a follows b, 0 otherwise. */
+static int glk_pair_order(const glk_walk *w, int a, int b) {
+  for (int d = 0; d < w->rank; d++)
+    if (w->stride[a][d] != w->stride[b][d]) return 0;
+  if (w->stride[a][w->rank - 1] != 2) return 0;
+  const ptrdiff_t gap = w->base[b] - w->base[a];
+  if (gap == (ptrdiff_t)w->esize) return 1;
+  if (gap == -(ptrdiff_t)w->esize) return -1;
+  return 0;
+}
+
+static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c) {
+  const int inner = w->rank - 1;
+  const int nops = w->nops;
+  int all_unit = 1;
+  for (int op = 0; op < nops; op++) {
+    c->inner_stride[op] = w->stride[op][inner];
+    all_unit &= c->inner_stride[op] == 1 || w->shape[inner] == 1;
+  }
+  c->mode = all_unit ? GLK_RUN_PLANAR : GLK_RUN_TILED;
+  if (!all_unit) {
+    const int order = glk_pair_order(w, GLK_OP_V, GLK_OP_G);
+    int pairs = order != 0 && c->inner_stride[c->backward ? GLK_OP_DY : GLK_OP_Y] == 1;
+    if (pairs && c->backward)
+      pairs = glk_pair_order(w, GLK_OP_DV, GLK_OP_DG) == order;
+    if (pairs) {
+      c->mode = GLK_RUN_PAIRS;
+      c->p.gate_first = order < 0;
+    }
+  }
+  if (c->mode == GLK_RUN_PLANAR) /* a unit-length run may have any stride */
+    for (int op = 0; op < nops; op++) c->inner_stride[op] = 1;
+
+  /* Odometer over the outer dims, offsets kept incrementally. */
+  const size_t n = (size_t)w->shape[inner];
+  int64_t idx[GLK_MAX_RANK] = {0};
+  int64_t off[GLK_MAX_OPERANDS] = {0};
+  char *ptr[GLK_MAX_OPERANDS];
+  for (;;) {
+    for (int op = 0; op < nops; op++)
+      ptr[op] = w->base[op] + off[op] * (int64_t)w->esize;
+    glk_run(c, ptr, n);
+    int d = inner - 1;
+    for (; d >= 0; d--) {
+      for (int op = 0; op < nops; op++) off[op] += w->stride[op][d];
+      if (++idx[d] < w->shape[d]) break;
+      for (int op = 0; op < nops; op++) off[op] -= w->stride[op][d] * w->shape[d];
+      idx[d] = 0;
+    }
+    if (d < 0) break;
+  }
+}
+
+void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
+                      const glk_ukernel_params *p) {
+  glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 0};
+  glk_walk_run_all(w, &c);
+}
+
+void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
+                       const glk_ukernel_params *p) {
+  glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 1};
+  glk_walk_run_all(w, &c);
+}
