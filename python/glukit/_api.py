@@ -1,0 +1,99 @@
+"""The glukit functions on NumPy arrays and torch CPU tensors."""
+import ctypes
+
+from . import _lib
+from ._views import describe, empty_like_kind, output_shape
+
+DEFAULT_ALPHA = 1.702
+DEFAULT_LIMIT = 7.0
+
+
+def _detach(obj):
+    # Plain glukit calls are outside autograd (glukit.torch provides that);
+    # detach() shares memory, so it is still zero-copy.
+    return obj.detach() if hasattr(obj, "detach") else obj
+
+
+def forward(x, act="glu", dim=-1, gate="second", layout="halves",
+            alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT, out=None, dtype=None):
+    """Y = value * act(gate), value and gate taken from x along `dim`.
+
+    x: a NumPy array or CPU torch tensor (f32, f64, f16, bf16; any strides).
+    gate: "second" (PyTorch: Y = first * act(second)) or "first" (vLLM).
+    layout: "halves", or "interleaved" pairs (x0, x1), (x2, x3), ...
+    out: an array or tensor to write Y into; otherwise a new one of x's kind.
+    dtype: "bf16" when x is a NumPy uint16 array holding bfloat16.
+    Returns Y.
+    """
+    x = _detach(x)
+    options = _lib.make_options(act, dim, gate, layout, alpha, limit)
+    if out is None:
+        out = empty_like_kind(x, output_shape(tuple(x.shape), options.dim))
+    xt = describe(x, dtype, what="x")
+    yt = describe(_detach(out), dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_forward(ctypes.byref(xt), ctypes.byref(yt),
+                                      ctypes.byref(options)))
+    return out
+
+
+def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
+             alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT, out=None, accumulate=False,
+             dtype=None):
+    """dX, the gradient of sum(dy * forward(x)) with respect to x.
+
+    out: where to write dX; it may be x itself (in-place backward).
+    accumulate: add the gradient into `out` (which must then be given).
+    Returns dX.
+    """
+    x, dy = _detach(x), _detach(dy)
+    options = _lib.make_options(act, dim, gate, layout, alpha, limit, accumulate)
+    if out is None:
+        if accumulate:
+            raise ValueError("accumulate=True adds into out=, so out must be given")
+        out = empty_like_kind(x, tuple(x.shape))
+    xt = describe(x, dtype, what="x")
+    dyt = describe(dy, dtype, what="dy")
+    dxt = describe(_detach(out), dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_backward(ctypes.byref(xt), ctypes.byref(dyt),
+                                       ctypes.byref(dxt), ctypes.byref(options)))
+    return out
+
+
+def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT,
+                  out=None, dtype=None):
+    """Y = value * act(gate) for two separate tensors of one shape."""
+    value, gate = _detach(value), _detach(gate)
+    options = _lib.make_options(act, alpha=alpha, limit=limit)
+    if out is None:
+        out = empty_like_kind(value, tuple(value.shape))
+    vt = describe(value, dtype, what="value")
+    gt = describe(gate, dtype, what="gate")
+    yt = describe(_detach(out), dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_forward_split(ctypes.byref(vt), ctypes.byref(gt),
+                                            ctypes.byref(yt), ctypes.byref(options)))
+    return out
+
+
+def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
+                   limit=DEFAULT_LIMIT, out=None, accumulate=False, dtype=None):
+    """(dvalue, dgate) for forward_split; out: an optional (dvalue, dgate)
+    pair to write into (each may be the matching input, in place)."""
+    value, gate, dy = _detach(value), _detach(gate), _detach(dy)
+    options = _lib.make_options(act, alpha=alpha, limit=limit, accumulate=accumulate)
+    if out is None:
+        if accumulate:
+            raise ValueError("accumulate=True adds into out=, so out must be given")
+        out = (empty_like_kind(value, tuple(value.shape)),
+               empty_like_kind(value, tuple(value.shape)))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError("out must be a (dvalue, dgate) pair")
+    dvalue, dgate = out
+    vt = describe(value, dtype, what="value")
+    gt = describe(gate, dtype, what="gate")
+    dyt = describe(dy, dtype, what="dy")
+    dvt = describe(_detach(dvalue), dtype, writable=True, what="out[0]")
+    dgt = describe(_detach(dgate), dtype, writable=True, what="out[1]")
+    _lib.check(_lib.lib().glk_backward_split(
+        ctypes.byref(vt), ctypes.byref(gt), ctypes.byref(dyt), ctypes.byref(dvt),
+        ctypes.byref(dgt), ctypes.byref(options)))
+    return dvalue, dgate

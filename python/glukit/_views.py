@@ -1,0 +1,131 @@
+"""Describing NumPy arrays and torch CPU tensors to the library, zero-copy.
+
+A glk_tensor holds the address of the first element, the shape, and strides
+counted in elements (the library accepts any strides, so nothing is copied).
+"""
+import ctypes
+import sys
+
+from . import _lib
+
+# Empty arrays may have no storage at all (torch reports address 0); the
+# library wants a non-NULL pointer, and never reads through it for them.
+_empty_storage = (ctypes.c_char * 16)()
+
+
+def _numpy():
+    return sys.modules.get("numpy")
+
+
+def _torch():
+    return sys.modules.get("torch")
+
+
+def _code_from_hint(hint):
+    codes = {name: code for code, name in _lib.DTYPE_NAMES.items()}
+    if hint not in codes:
+        raise ValueError("dtype must be one of %s, got %r" % (", ".join(codes), hint))
+    return codes[hint]
+
+
+def _numpy_code(array, hint):
+    np = _numpy()
+    dt = array.dtype
+    if not dt.isnative:
+        raise TypeError("glukit needs native byte order, got dtype %s; use "
+                        "array.astype(array.dtype.newbyteorder('='))" % dt.str)
+    if dt == np.uint16:
+        if hint != "bf16":
+            raise TypeError("a uint16 array holds bfloat16 only with dtype='bf16'")
+        return _lib.DTYPE_BF16
+    codes = {np.dtype(np.float32): _lib.DTYPE_F32, np.dtype(np.float64): _lib.DTYPE_F64,
+             np.dtype(np.float16): _lib.DTYPE_F16}
+    if dt not in codes:
+        raise TypeError("glukit takes float32, float64, float16, or uint16 with "
+                        "dtype='bf16'; got %s" % dt)
+    return codes[dt]
+
+
+def _torch_code(tensor):
+    torch = _torch()
+    codes = {torch.float32: _lib.DTYPE_F32, torch.float64: _lib.DTYPE_F64,
+             torch.float16: _lib.DTYPE_F16, torch.bfloat16: _lib.DTYPE_BF16}
+    if tensor.dtype not in codes:
+        raise TypeError("glukit takes float32, float64, float16 or bfloat16 "
+                        "tensors; got %s" % tensor.dtype)
+    return codes[tensor.dtype]
+
+
+def is_torch(obj):
+    torch = _torch()
+    return torch is not None and isinstance(obj, torch.Tensor)
+
+
+def is_numpy(obj):
+    np = _numpy()
+    return np is not None and isinstance(obj, np.ndarray)
+
+
+def describe(obj, dtype=None, writable=False, what="argument"):
+    """A GlkTensor viewing obj's memory. dtype: None or "f32"/"f64"/"f16"/"bf16"
+    (needed for bfloat16 held in a NumPy uint16 array)."""
+    if is_numpy(obj):
+        code = _numpy_code(obj, dtype)
+        if writable and not obj.flags.writeable:
+            raise ValueError("%s is a read-only array" % what)
+        itemsize = obj.dtype.itemsize
+        for s in obj.strides:
+            if s % itemsize:
+                raise ValueError("%s has a stride of %d bytes, not a multiple of "
+                                 "its item size %d" % (what, s, itemsize))
+        strides = [s // itemsize for s in obj.strides]
+        address = obj.__array_interface__["data"][0]
+    elif is_torch(obj):
+        if obj.device.type != "cpu":
+            raise TypeError("%s is on %s; glukit takes CPU tensors" % (what, obj.device))
+        if obj.layout != _torch().strided:
+            raise TypeError("%s has layout %s; glukit takes strided tensors"
+                            % (what, obj.layout))
+        code = _torch_code(obj)
+        strides = list(obj.stride())
+        address = obj.data_ptr()
+    else:
+        raise TypeError("%s must be a numpy.ndarray or a torch.Tensor, got %s"
+                        % (what, type(obj).__name__))
+    if dtype is not None and _code_from_hint(dtype) != code:
+        raise TypeError("%s holds %s, not the requested dtype %r"
+                        % (what, _lib.DTYPE_NAMES[code], dtype))
+    shape = list(obj.shape)
+    if len(shape) > _lib.MAX_RANK:
+        raise _lib.GlukitValueError(
+            "%s has rank %d; glukit takes at most %d dimensions"
+            % (what, len(shape), _lib.MAX_RANK), "GLK_ERR_RANK")
+    tensor = _lib.GlkTensor()
+    empty = any(n == 0 for n in shape)
+    tensor.data = ctypes.addressof(_empty_storage) if empty or not address else address
+    tensor.dtype = code
+    tensor.rank = len(shape)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        tensor.shape[d], tensor.strides[d] = n, s
+    return tensor
+
+
+def output_shape(shape, dim):
+    """Y's shape for X's shape, from the library's shape inference."""
+    rank = len(shape)
+    if rank > _lib.MAX_RANK:
+        raise _lib.GlukitValueError("rank %d is above glukit's limit of %d"
+                                    % (rank, _lib.MAX_RANK), "GLK_ERR_RANK")
+    x_shape = (ctypes.c_int64 * max(rank, 1))(*shape)
+    y_shape = (ctypes.c_int64 * max(rank, 1))()
+    if not -2**31 <= dim < 2**31:
+        raise ValueError("dim %d is out of range" % dim)
+    _lib.check(_lib.lib().glk_output_shape(rank, x_shape, dim, y_shape))
+    return tuple(y_shape[:rank])
+
+
+def empty_like_kind(like, shape):
+    """An uninitialised array or tensor of like's kind and dtype."""
+    if is_torch(like):
+        return _torch().empty(shape, dtype=like.dtype)
+    return _numpy().empty(shape, dtype=like.dtype)
