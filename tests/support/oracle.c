@@ -54,7 +54,7 @@ static long double act_of(glk_act act, long double g) {
       if (isinf(g)) return g > 0 ? g : -0.0L;
       return g / (1.0L + expl(-gelu_tanh_2u(g)));
     case GLK_ACT_GEGLU_QUICK: return x_sig(g, 1.702L);
-    case GLK_ACT_REGLU: return isnan(g) ? g : (g > 0 ? g : 0.0L);
+    case GLK_ACT_REGLU: return g < 0 ? 0.0L : g; /* -0 and NaN pass */
     case GLK_ACT_BILINEAR: return g;
     default: assert(0 && "swiglu_oai has its own formula"); return NAN;
   }
@@ -195,6 +195,26 @@ void dtype_encode_exact(glk_dtype dt, long double value, void *elem) {
   long double back = dtype_decode(dt, elem);
   assert((isnan(back) && isnan(value)) || back == value);
   (void)back;
+}
+
+void dtype_encode_nearest(glk_dtype dt, long double x, void *elem) {
+  if (!isfinite(x) || x == 0) {
+    dtype_encode_exact(dt, x, elem);
+    return;
+  }
+  /* The two dtype values around x: truncation and one ULP further. */
+  const long double lo = dtype_truncate(dt, x);
+  const long double step = dtype_ulp(dt, lo);
+  const long double hi = lo + copysignl(step, x);
+  const long double dlo = fabsl(x - lo), dhi = fabsl(hi - x);
+  long double pick = lo;
+  if (dhi < dlo) pick = hi;
+  else if (dhi == dlo) pick = fmodl(fabsl(lo) / dtype_ulp(dt, lo), 2) == 0 ? lo : hi;
+  int prec, emin;
+  long double max;
+  dtype_format(dt, &prec, &emin, &max);
+  if (fabsl(pick) > max) pick = copysignl(INFINITY, x);
+  dtype_encode_exact(dt, pick, elem);
 }
 
 long double dtype_truncate(glk_dtype dt, long double x) {

@@ -32,6 +32,8 @@ void oracle_backward(glk_act act, long double v, long double g, long double dy,
 /* Bits of one element <-> its exact value (encode asserts exactness). */
 long double dtype_decode(glk_dtype dt, const void *elem);
 void dtype_encode_exact(glk_dtype dt, long double value, void *elem);
+/* Bits of the dtype value nearest to x (ties to even). */
+void dtype_encode_nearest(glk_dtype dt, long double x, void *elem);
 /* Nearest value of the dtype at or below |x| in magnitude (truncation). */
 long double dtype_truncate(glk_dtype dt, long double x);
 int dtype_bits_equal(glk_dtype dt, const void *a, const void *b);
