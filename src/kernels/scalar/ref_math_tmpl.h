@@ -87,7 +87,8 @@ static inline R F(dgelu_tanh)(R g) {
   return s + g * RL(2.0) * t * k * (RL(1.0) + RL(3.0) * RL(0.044715) * g * g);
 }
 
-static inline R F(relu)(R g) { return (g > 0 || isnan(g)) ? g : RL(0.0); }
+/* max(g, +0) that keeps -0 and NaN (as PyTorch's relu does). */
+static inline R F(relu)(R g) { return g < 0 ? RL(0.0) : g; }
 
 static inline R F(drelu)(R g) {
   return isnan(g) ? g : (g > 0 ? RL(1.0) : RL(0.0));
