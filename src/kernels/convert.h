@@ -53,6 +53,21 @@ static inline uint16_t glk_round_to_small_float(double x, int exp_bits,
     return (uint16_t)sign;
   const int bias = (1 << (exp_bits - 1)) - 1;
   const int emin = 1 - bias; /* exponent of the smallest normal */
+  /* Fast path, when the result is normal: round the double's bits at the
+   * target's last mantissa bit, ties to even; a carry out of the mantissa
+   * moves into the exponent by itself. */
+  uint64_t bits;
+  memcpy(&bits, &a, sizeof bits);
+  const int shift = 52 - man_bits;
+  const int e_in = (int)(bits >> 52) - 1023;
+  if (e_in >= emin && e_in <= bias) {
+    const uint64_t half = (UINT64_C(1) << (shift - 1)) - 1;
+    const uint64_t r = bits + half + ((bits >> shift) & 1);
+    const int e_out = (int)(r >> 52) - 1023;
+    if (e_out > bias) return (uint16_t)(sign | exp_all_ones);
+    const uint32_t man = (uint32_t)(r >> shift) & ((1u << man_bits) - 1u);
+    return (uint16_t)(sign | ((uint32_t)(e_out + bias) << man_bits) | man);
+  }
   int e;
   frexp(a, &e);
   e -= 1; /* a = 1.m * 2^e */
