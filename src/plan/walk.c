@@ -90,16 +90,34 @@ typedef struct glk_run_ctx {
   int64_t inner_stride[GLK_MAX_OPERANDS];
 } glk_run_ctx;
 
+/* Strided copies to and from a tile, one loop per element size so each
+ * memcpy has a constant size and compiles to a plain move. */
+#define GLK_DEFINE_COPIES(SIZE)                                              \
+  static void glk_gather_##SIZE(char *dst, const char *src, int64_t s,       \
+                                size_t n) {                                  \
+    for (size_t i = 0; i < n; i++)                                           \
+      memcpy(dst + i * SIZE, src + (int64_t)i * s * SIZE, SIZE);             \
+  }                                                                          \
+  static void glk_scatter_##SIZE(char *dst, int64_t s, const char *src,      \
+                                 size_t n) {                                 \
+    for (size_t i = 0; i < n; i++)                                           \
+      memcpy(dst + (int64_t)i * s * SIZE, src + i * SIZE, SIZE);             \
+  }
+GLK_DEFINE_COPIES(2)
+GLK_DEFINE_COPIES(4)
+GLK_DEFINE_COPIES(8)
 static void glk_gather(char *dst, const char *src, int64_t stride, size_t n,
                        size_t esize) {
-  const int64_t step = stride * (int64_t)esize;
-  for (size_t i = 0; i < n; i++, src += step) memcpy(dst + i * esize, src, esize);
+  if (esize == 2) glk_gather_2(dst, src, stride, n);
+  else if (esize == 4) glk_gather_4(dst, src, stride, n);
+  else glk_gather_8(dst, src, stride, n);
 }
 
 static void glk_scatter(char *dst, int64_t stride, const char *src, size_t n,
                         size_t esize) {
-  const int64_t step = stride * (int64_t)esize;
-  for (size_t i = 0; i < n; i++, dst += step) memcpy(dst, src + i * esize, esize);
+  if (esize == 2) glk_scatter_2(dst, stride, src, n);
+  else if (esize == 4) glk_scatter_4(dst, stride, src, n);
+  else glk_scatter_8(dst, stride, src, n);
 }
 
 /* One strided run of n elements through stack tiles, GLK_TILE at a time. */
