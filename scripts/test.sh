@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine: installs the Debian
+# packages it needs (as root), then
+#   1. a release build: every C test under ctest (cmocka), packaging tests;
+#   2. a debug build under AddressSanitizer + UBSan: the C tests again;
+#   3. the CLI and Python tests (pytest + hypothesis, against PyTorch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
+          python3-numpy python3-torch python3-pytest python3-hypothesis)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "error: missing Debian packages and not root: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc)
+
+echo "== release build"
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-test -j "$jobs"
+(cd build-test && ctest --output-on-failure -j "$jobs")
+
+echo "== debug build with AddressSanitizer + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLUKIT_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+# The 4 GiB test ran in the release build; under ASan it would take minutes.
+(cd build-asan && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")
+
+if [[ -x scripts/test_python.sh ]]; then
+  echo "== CLI and Python tests"
+  scripts/test_python.sh build-test
+fi
