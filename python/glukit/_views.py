@@ -8,9 +8,6 @@ import sys
 
 from . import _lib
 
-# Empty arrays may have no storage at all (torch reports address 0); the
-# library wants a non-NULL pointer, and never reads through it for them.
-_empty_storage = (ctypes.c_char * 16)()
 
 
 def _numpy():
@@ -101,8 +98,13 @@ def describe(obj, dtype=None, writable=False, what="argument"):
             "%s has rank %d; glukit takes at most %d dimensions"
             % (what, len(shape), _lib.MAX_RANK), "GLK_ERR_RANK")
     tensor = _lib.GlkTensor()
-    empty = any(n == 0 for n in shape)
-    tensor.data = ctypes.addressof(_empty_storage) if empty or not address else address
+    if not address:
+        # An empty torch tensor may have no storage (address 0). The library
+        # wants a non-NULL pointer, never reads through it for an empty
+        # view, and must not take two such views for the same buffer.
+        tensor.placeholder = ctypes.create_string_buffer(1)
+        address = ctypes.addressof(tensor.placeholder)
+    tensor.data = address
     tensor.dtype = code
     tensor.rank = len(shape)
     for d, (n, s) in enumerate(zip(shape, strides)):
