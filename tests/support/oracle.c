@@ -1,6 +1,6 @@
 #include "support/oracle.h"
+#include "support/check.h"
 
-#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -56,7 +56,7 @@ static long double act_of(glk_act act, long double g) {
     case GLK_ACT_GEGLU_QUICK: return x_sig(g, 1.702L);
     case GLK_ACT_REGLU: return g < 0 ? 0.0L : g; /* -0 and NaN pass */
     case GLK_ACT_BILINEAR: return g;
-    default: assert(0 && "swiglu_oai has its own formula"); return NAN;
+    default: CHECK(0 && "swiglu_oai has its own formula"); return NAN;
   }
 }
 
@@ -92,7 +92,7 @@ static long double dact_of(glk_act act, long double g, long double *scale) {
       return dx_sig(g, 1.702L);
     case GLK_ACT_REGLU: return g > 0 ? 1.0L : 0.0L;
     case GLK_ACT_BILINEAR: return 1.0L;
-    default: assert(0); return NAN;
+    default: CHECK(0); return NAN;
   }
 }
 
@@ -139,7 +139,7 @@ static void dtype_format(glk_dtype dt, int *prec, int *emin, long double *max) {
     case GLK_DTYPE_BF16:
       *prec = 8; *emin = -126; *max = 0x1.fep127L; return;
   }
-  assert(0);
+  CHECK(0);
   *prec = 24, *emin = -126, *max = FLT_MAX;
 }
 
@@ -163,7 +163,7 @@ long double dtype_decode(glk_dtype dt, const void *elem) {
       return f;
     }
   }
-  assert(0);
+  CHECK(0);
   return NAN;
 }
 
@@ -193,7 +193,10 @@ void dtype_encode_exact(glk_dtype dt, long double value, void *elem) {
     }
   }
   long double back = dtype_decode(dt, elem);
-  assert((isnan(back) && isnan(value)) || back == value);
+  if (!((isnan(back) && isnan(value)) || back == value)) {
+    fprintf(stderr, "%s cannot hold %.21Lg exactly\n", glk_dtype_name(dt), value);
+    CHECK(0);
+  }
   (void)back;
 }
 

@@ -1,10 +1,10 @@
 #include "support/views.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "support/oracle.h"
+#include "support/check.h"
 
 void view_make(view *v, glk_dtype dt, int32_t rank, const int64_t *shape,
                int strided, uint64_t seed) {
@@ -33,11 +33,11 @@ void view_make(view *v, glk_dtype dt, int32_t rank, const int64_t *shape,
   }
   v->buf_elems = (size_t)(cur + origin + (strided ? 2 : 0));
   v->buf = malloc(v->buf_elems * v->esize);
-  assert(v->buf);
+  CHECK(v->buf);
   for (size_t i = 0; i < v->buf_elems; i++) dtype_poison(dt, v->buf + i * v->esize);
   glk_status st = glk_tensor_init(&v->t, v->buf + origin * (int64_t)v->esize,
                                   dt, rank, shape, strides);
-  assert(st == GLK_OK);
+  CHECK(st == GLK_OK);
   (void)st;
 }
 
@@ -75,7 +75,7 @@ void view_set(view *v, const int64_t *idx, long double value) {
 
 int view_outside_untouched(const view *v) {
   unsigned char *inside = calloc(v->buf_elems, 1);
-  assert(inside);
+  CHECK(inside);
   int64_t idx[GLK_MAX_RANK];
   for (int64_t i = 0, n = view_numel(v); i < n; i++) {
     view_unravel(v, i, idx);
