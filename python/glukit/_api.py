@@ -27,9 +27,9 @@ def forward(x, act="glu", dim=-1, gate="second", layout="halves",
     """
     x = _detach(x)
     options = _lib.make_options(act, dim, gate, layout, alpha, limit)
+    xt = describe(x, dtype, what="x")
     if out is None:
         out = empty_like_kind(x, output_shape(tuple(x.shape), options.dim))
-    xt = describe(x, dtype, what="x")
     yt = describe(_detach(out), dtype, writable=True, what="out")
     _lib.check(_lib.lib().glk_forward(ctypes.byref(xt), ctypes.byref(yt),
                                       ctypes.byref(options)))
@@ -47,12 +47,12 @@ def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
     """
     x, dy = _detach(x), _detach(dy)
     options = _lib.make_options(act, dim, gate, layout, alpha, limit, accumulate)
+    xt = describe(x, dtype, what="x")
+    dyt = describe(dy, dtype, what="dy")
     if out is None:
         if accumulate:
             raise ValueError("accumulate=True adds into out=, so out must be given")
         out = empty_like_kind(x, tuple(x.shape))
-    xt = describe(x, dtype, what="x")
-    dyt = describe(dy, dtype, what="dy")
     dxt = describe(_detach(out), dtype, writable=True, what="out")
     _lib.check(_lib.lib().glk_backward(ctypes.byref(xt), ctypes.byref(dyt),
                                        ctypes.byref(dxt), ctypes.byref(options)))
@@ -64,10 +64,10 @@ def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIM
     """Y = value * act(gate) for two separate tensors of one shape."""
     value, gate = _detach(value), _detach(gate)
     options = _lib.make_options(act, alpha=alpha, limit=limit)
-    if out is None:
-        out = empty_like_kind(value, tuple(value.shape))
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
+    if out is None:
+        out = empty_like_kind(value, tuple(value.shape))
     yt = describe(_detach(out), dtype, writable=True, what="out")
     _lib.check(_lib.lib().glk_forward_split(ctypes.byref(vt), ctypes.byref(gt),
                                             ctypes.byref(yt), ctypes.byref(options)))
@@ -80,6 +80,9 @@ def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
     pair to write into (each may be the matching input, in place)."""
     value, gate, dy = _detach(value), _detach(gate), _detach(dy)
     options = _lib.make_options(act, alpha=alpha, limit=limit, accumulate=accumulate)
+    vt = describe(value, dtype, what="value")
+    gt = describe(gate, dtype, what="gate")
+    dyt = describe(dy, dtype, what="dy")
     if out is None:
         if accumulate:
             raise ValueError("accumulate=True adds into out=, so out must be given")
@@ -88,9 +91,6 @@ def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError("out must be a (dvalue, dgate) pair")
     dvalue, dgate = out
-    vt = describe(value, dtype, what="value")
-    gt = describe(gate, dtype, what="gate")
-    dyt = describe(dy, dtype, what="dy")
     dvt = describe(_detach(dvalue), dtype, writable=True, what="out[0]")
     dgt = describe(_detach(dgate), dtype, writable=True, what="out[1]")
     _lib.check(_lib.lib().glk_backward_split(
