@@ -90,15 +90,19 @@ config_dir=$(cd "$config_dir" && pwd -P)
   die "find_package used $config_dir, not the scratch install"
 quiet "building examples/" cmake --build "$ex" -j 2
 
-readelf -d "$ex/swiglu_example" | grep -q "NEEDED.*libglukit.so.$major" ||
+# Each tool's output is read whole before grep: with pipefail, grep -q
+# closing the pipe early would kill the writer and fail the pipeline.
+dyn=$(readelf -d "$ex/swiglu_example")
+grep -q "NEEDED.*libglukit.so.$major" <<<"$dyn" ||
   die "swiglu_example does not depend on libglukit.so.$major"
-LD_LIBRARY_PATH=$libdir ldd "$ex/swiglu_example" |
-  grep -q "libglukit.so.$major => $libdir/" ||
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$ex/swiglu_example")
+grep -q "libglukit.so.$major => $libdir/" <<<"$deps" ||
   die "swiglu_example does not load libglukit from $libdir"
 run_example "cmake shared example" \
   env LD_LIBRARY_PATH="$libdir" "$ex/swiglu_example"
 
-! readelf -d "$ex/swiglu_example_static" | grep -q 'NEEDED.*libglukit' ||
+dyn=$(readelf -d "$ex/swiglu_example_static")
+! grep -q 'NEEDED.*libglukit' <<<"$dyn" ||
   die "swiglu_example_static depends on the shared libglukit"
 run_example "cmake static example" env -u LD_LIBRARY_PATH \
   "$ex/swiglu_example_static"
@@ -130,7 +134,8 @@ step "cc -static swiglu_example.c ${pc_static[*]} -lm"
   die "no static libc (libc.a) for the -static link (Debian: libc6-dev)"
 quiet "pkg-config static link (are Libs.private complete?)" \
   "$cc" -static -o "$tmp/pc_example_static" "$example" "${pc_static[@]}" -lm
-! readelf -d "$tmp/pc_example_static" 2>/dev/null | grep -q NEEDED ||
+dyn=$(readelf -d "$tmp/pc_example_static" 2>/dev/null || true)
+! grep -q NEEDED <<<"$dyn" ||
   die "the -static pkg-config build still has dynamic dependencies"
 run_example "pkg-config static example" env -u LD_LIBRARY_PATH \
   "$tmp/pc_example_static"
