@@ -160,18 +160,21 @@ _INT_OF = {torch.float32: torch.int32, torch.float64: torch.int64,
 
 def ordered(t):
     """Float bits as integers whose order is the floats' order; -0 sits one
-    step below +0, so a wrong zero sign costs one ULP."""
+    step below +0."""
     bits = t.contiguous().view(_INT_OF[t.dtype]).long()
     width = t.element_size() * 8
     magnitude = bits & ((1 << (width - 1)) - 1)
     return torch.where(bits < 0, -1 - magnitude, magnitude)
 
 
-def assert_close(actual, expected64, tolerance, what="", ignore=None, scale=None):
+def assert_close(actual, expected64, tolerance, what="", ignore=None, scale=None,
+                 signed_zeros=True):
     """actual (any float dtype) against the float64 reference rounded once to
     actual's dtype; elements where `ignore` is true are not compared. `scale`
     (optional) is the size of the terms that were summed into expected64,
-    for the relative bound where a sum cancels."""
+    for the relative bound where a sum cancels. signed_zeros=False lets a
+    zero of either sign match (autograd's sums do not keep zero signs, so
+    gradients are compared that way)."""
     actual = to_torch(actual)
     if scale is None:
         scale = expected64.abs()
@@ -188,6 +191,10 @@ def assert_close(actual, expected64, tolerance, what="", ignore=None, scale=None
             what, i, actual[tuple(i)].item(), expected64[tuple(i)].item()))
     ok = ~nan_a
     ulps = (ordered(actual) - ordered(expected)).abs()
+    # Signed zeros are documented: a zero of the wrong sign fails outright.
+    zeros = (actual == 0) & (expected == 0) & signed_zeros
+    ulps = torch.where(zeros & (torch.signbit(actual) != torch.signbit(expected)),
+                       torch.full_like(ulps, 2**40), ulps)
     close = ulps <= max_ulps
     if rel or absolute:
         error = (actual.double() - expected64).abs()
