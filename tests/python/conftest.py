@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, settings
 # cores; CI runs a fixed (derandomized) set so a red run reproduces.
 settings.register_profile(
     "glukit",
-    max_examples=int(os.environ.get("GLUKIT_HYPOTHESIS_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("GLUKIT_HYPOTHESIS_EXAMPLES", "300")),
     deadline=None,
     database=None,
     derandomize=bool(os.environ.get("CI")),
