@@ -188,6 +188,79 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
                                       const glk_tensor *dgate,
                                       const glk_options *options);
 
+/* ---- GLU layer (built when CBLAS is found) ---- */
+/*
+ * The GLU layer with weights and the gated feed-forward block, on CBLAS:
+ *     Z = X * [W | V] + [b | c]        value and gate projections
+ *     H = act(X V + c) (.) (X W + b)   tokens x hidden (the core operator)
+ *     Y = H W2 + b2                    tokens x d_out, when w_down is given
+ * X is tokens x d_in. The work walks tokens and hidden units in cache-sized
+ * blocks, so Z is never materialised: the caller provides a workspace of
+ * glk_glu_workspace_size() bytes, which is all the extra memory a call uses
+ * (no allocation inside). The backward recomputes Z block by block from X.
+ *
+ * Tensors are rank 2 (biases rank 1), all f32 or all f64 (f16/bf16 are
+ * refused with GLK_ERR_INVALID_ARGUMENT). A matrix may be row-major or
+ * column-major with any leading dimension (a transposed view, e.g. a
+ * PyTorch out x in weight seen as in x out), as BLAS can read it; other
+ * strides are refused. Outputs must not overlap inputs or each other.
+ * options: act, alpha, limit as in glk_forward; layout and gate describe
+ * the columns of a packed w_up / b_up (halves [W|V] or [V|W], or
+ * interleaved pairs), exactly as they describe X in glk_forward; dim is
+ * ignored; accumulate makes the backward add into dx.
+ *
+ * These functions are compiled and exported only when glukit was built
+ * with a CBLAS (CMake found one); otherwise they are absent from the
+ * library and a program calling them does not link.
+ */
+typedef struct glk_glu_layer {
+  size_t struct_size;         /* sizeof(glk_glu_layer): glk_glu_layer_init */
+  const glk_tensor *w_up;     /* d_in x 2*hidden, packed per options, or NULL */
+  const glk_tensor *b_up;     /* 2*hidden, packed like w_up, or NULL */
+  const glk_tensor *w_value;  /* d_in x hidden (W), when w_up is NULL */
+  const glk_tensor *w_gate;   /* d_in x hidden (V), when w_up is NULL */
+  const glk_tensor *b_value;  /* hidden (b), or NULL: no bias */
+  const glk_tensor *b_gate;   /* hidden (c), or NULL: no bias */
+  const glk_tensor *w_down;   /* hidden x d_out (W2), or NULL: Y is H */
+  const glk_tensor *b_down;   /* d_out (b2), or NULL */
+  int64_t token_block;        /* rows per block; 0: automatic */
+  int64_t hidden_block;       /* hidden units per block; 0: automatic */
+  int32_t accumulate;         /* in the gradient struct of the backward:
+                                 nonzero adds into the weight and bias
+                                 gradients instead of overwriting them */
+} glk_glu_layer;
+
+/* All pointers NULL, automatic blocks, no accumulation. */
+GLK_API void glk_glu_layer_init(glk_glu_layer *layer);
+
+/*
+ * Workspace bytes a forward (backward = 0) or backward (backward != 0) of
+ * `layer` on `tokens` rows needs; a few blocks, independent of tokens
+ * beyond the token block.
+ */
+GLK_API glk_status glk_glu_workspace_size(const glk_glu_layer *layer,
+                                          int64_t tokens, int32_t backward,
+                                          const glk_options *options,
+                                          size_t *bytes);
+
+/* Y = H W2 + b2 (or Y = H without w_down) for X. */
+GLK_API glk_status glk_glu_forward(const glk_glu_layer *layer,
+                                   const glk_tensor *x, const glk_tensor *y,
+                                   void *workspace, size_t workspace_size,
+                                   const glk_options *options);
+
+/*
+ * From X and dY: dx (NULL: not wanted) and the gradients of the weights
+ * and biases, given as the tensors of `grads`, laid out like `layer`
+ * (packed w_up with packed w_up); a NULL tensor there is not computed.
+ */
+GLK_API glk_status glk_glu_backward(const glk_glu_layer *layer,
+                                    const glk_tensor *x, const glk_tensor *dy,
+                                    const glk_tensor *dx,
+                                    const glk_glu_layer *grads,
+                                    void *workspace, size_t workspace_size,
+                                    const glk_options *options);
+
 #ifdef __cplusplus
 }
 #endif
