@@ -10,6 +10,9 @@ from . import _lib
 
 
 
+_ITEM_SIZE = {_lib.DTYPE_F32: 4, _lib.DTYPE_F64: 8, _lib.DTYPE_F16: 2, _lib.DTYPE_BF16: 2}
+
+
 def _numpy():
     return sys.modules.get("numpy")
 
@@ -89,6 +92,11 @@ def describe(obj, dtype=None, writable=False, what="argument"):
     else:
         raise TypeError("%s must be a numpy.ndarray or a torch.Tensor, got %s"
                         % (what, type(obj).__name__))
+    if address % _ITEM_SIZE[code]:
+        # Possible with np.frombuffer at an odd offset; the kernels load
+        # whole elements.
+        raise ValueError("%s starts at address 0x%x, not aligned to its %d-byte "
+                         "elements" % (what, address, _ITEM_SIZE[code]))
     if dtype is not None and _code_from_hint(dtype) != code:
         raise TypeError("%s holds %s, not the requested dtype %r"
                         % (what, _lib.DTYPE_NAMES[code], dtype))

@@ -135,6 +135,13 @@ def test_stride_not_a_multiple_of_the_item_size():
         glukit.forward(odd)
 
 
+def test_misaligned_array():
+    raw = np.zeros(65, np.uint8)
+    shifted = np.frombuffer(raw.data, np.float32, count=16, offset=1)
+    with pytest.raises(ValueError, match="aligned"):
+        glukit.forward(shifted)
+
+
 def test_read_only_out():
     out = np.zeros((4, 4), np.float32)
     out.flags.writeable = False
