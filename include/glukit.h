@@ -24,9 +24,9 @@ extern "C" {
 #endif
 
 #define GLK_VERSION_MAJOR 0
-#define GLK_VERSION_MINOR 1
+#define GLK_VERSION_MINOR 2
 #define GLK_VERSION_PATCH 0
-#define GLK_VERSION_STRING "0.1.0"
+#define GLK_VERSION_STRING "0.2.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with glk_version(). */
 #define GLK_VERSION_NUMBER \
   (GLK_VERSION_MAJOR * 10000 + GLK_VERSION_MINOR * 100 + GLK_VERSION_PATCH)
@@ -53,7 +53,8 @@ typedef enum glk_status {
   GLK_ERR_SHAPE_MISMATCH = 6,   /* shapes of the arguments disagree */
   GLK_ERR_DTYPE_MISMATCH = 7,   /* dtypes of the arguments disagree */
   GLK_ERR_OVERFLOW = 8,         /* an element or byte count overflows */
-  GLK_ERR_OVERLAP = 9           /* an output overlaps an input or itself */
+  GLK_ERR_OVERLAP = 9,          /* an output overlaps an input or itself */
+  GLK_ERR_UNSUPPORTED = 10      /* a requested ISA is not available here */
 } glk_status;
 
 typedef enum glk_dtype {
@@ -90,6 +91,18 @@ typedef enum glk_gate {
   GLK_GATE_FIRST = 1   /* vLLM silu_and_mul: Y = act(first) * second */
 } glk_gate;
 
+/* CPU kernel sets. GLK_ISA_AUTO: the best this CPU and OS support, or the
+ * one named by the environment variable GLUKIT_ISA (scalar, avx2, avx512,
+ * neon), which can only lower the choice. */
+typedef enum glk_isa {
+  GLK_ISA_AUTO = 0,
+  GLK_ISA_SCALAR = 1, /* the portable reference kernels */
+  GLK_ISA_AVX2 = 2,   /* AVX2 + FMA + F16C */
+  GLK_ISA_AVX512 = 3, /* AVX-512F */
+  GLK_ISA_NEON = 4    /* AArch64 Advanced SIMD */
+} glk_isa;
+#define GLK_ISA_COUNT 5
+
 /*
  * A strided view of memory. Strides count elements (not bytes) and may be
  * zero (inputs only) or negative. Fill it by hand or with glk_tensor_init().
@@ -117,6 +130,11 @@ typedef struct glk_options {
   int32_t accumulate;  /* backward: nonzero adds into dX (dV, dG) */
   double alpha;        /* swiglu_oai sigmoid scale, default 1.702 */
   double limit;        /* swiglu_oai clamp limit, default 7; must be >= 0 */
+  /* -- since 0.2 -- */
+  glk_isa isa;         /* default GLK_ISA_AUTO; a named ISA the CPU lacks
+                          gives GLK_ERR_UNSUPPORTED */
+  int32_t num_threads; /* 0 (default): GLUKIT_NUM_THREADS or every core;
+                          1: the calling thread only */
 } glk_options;
 
 #define GLK_DEFAULT_ALPHA 1.702
@@ -143,7 +161,24 @@ GLK_API const char *glk_dtype_name(glk_dtype dtype);
 GLK_API glk_status glk_dtype_from_name(const char *name, glk_dtype *dtype);
 GLK_API size_t glk_dtype_size(glk_dtype dtype); /* 0 for unknown values */
 
-GLK_API void glk_options_init(glk_options *options);
+/*
+ * Fills *options with the defaults. glk_options_init is inline so that it
+ * passes the caller's sizeof: a library newer than the caller's header then
+ * writes only the fields the caller's struct has.
+ */
+GLK_API void glk_options_init_sized(glk_options *options, size_t struct_size);
+static inline void glk_options_init(glk_options *options) {
+  glk_options_init_sized(options, sizeof *options);
+}
+
+/* The ISA that GLK_ISA_AUTO selects on this machine (never AUTO). */
+GLK_API glk_isa glk_default_isa(void);
+/* Nonzero when this CPU and OS can run `isa`'s kernels. */
+GLK_API int glk_isa_supported(glk_isa isa);
+/* "auto", "scalar", "avx2", "avx512", "neon"; NULL for unknown values. */
+GLK_API const char *glk_isa_name(glk_isa isa);
+/* Threads a call with num_threads = 0 uses. */
+GLK_API int glk_default_num_threads(void);
 
 /*
  * Describe `rank` dims of `shape` at `data`. strides == NULL means

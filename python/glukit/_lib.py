@@ -26,6 +26,7 @@ STATUS_NAMES = {
     7: "GLK_ERR_DTYPE_MISMATCH",
     8: "GLK_ERR_OVERFLOW",
     9: "GLK_ERR_OVERLAP",
+    10: "GLK_ERR_UNSUPPORTED",
 }
 STATUS_RANK = 3
 STATUS_DTYPE_MISMATCH = 7
@@ -51,6 +52,8 @@ class GlkOptions(ctypes.Structure):
         ("accumulate", ctypes.c_int32),
         ("alpha", ctypes.c_double),
         ("limit", ctypes.c_double),
+        ("isa", ctypes.c_int),
+        ("num_threads", ctypes.c_int32),
     ]
 
 
@@ -102,7 +105,7 @@ def _declare(lib):
         "glk_last_error": (c_char_p, []),
         "glk_act_from_name": (c_int, [c_char_p, ctypes.POINTER(c_int)]),
         "glk_act_name": (c_char_p, [c_int]),
-        "glk_options_init": (None, [ctypes.c_void_p]),
+        "glk_options_init_sized": (None, [ctypes.c_void_p, ctypes.c_size_t]),
         "glk_output_shape": (c_int, [c_int32, p_int64, c_int32, p_int64]),
         "glk_forward": (c_int, [p_tensor, p_tensor, p_options]),
         "glk_backward": (c_int, [p_tensor, p_tensor, p_tensor, p_options]),
@@ -174,15 +177,16 @@ def act_code(name):
     return code
 
 
+ISAS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3, "neon": 4}
+
+
 def make_options(act="glu", dim=-1, gate="second", layout="halves",
-                 alpha=1.702, limit=7.0, accumulate=False):
+                 alpha=1.702, limit=7.0, accumulate=False, isa="auto",
+                 num_threads=0):
     """A glk_options filled by the library's defaults, then by the arguments."""
-    # A newer library may have a larger struct: let it write into a roomy
-    # scratch buffer, then keep the fields we know and say how many those are.
-    scratch = ctypes.create_string_buffer(1024)
-    lib().glk_options_init(scratch)
-    options = GlkOptions.from_buffer_copy(scratch.raw[:ctypes.sizeof(GlkOptions)])
-    options.struct_size = ctypes.sizeof(GlkOptions)
+    # The library writes only the fields our struct has.
+    options = GlkOptions()
+    lib().glk_options_init_sized(ctypes.byref(options), ctypes.sizeof(GlkOptions))
     options.act = act_code(act)
     if layout not in LAYOUTS:
         raise ValueError("layout must be 'halves' or 'interleaved', got %r" % (layout,))
@@ -195,6 +199,10 @@ def make_options(act="glu", dim=-1, gate="second", layout="halves",
     options.dim = dim
     options.accumulate = 1 if accumulate else 0
     options.alpha, options.limit = float(alpha), float(limit)
+    if isa not in ISAS:
+        raise ValueError("isa must be one of %s, got %r" % (sorted(ISAS), isa))
+    options.isa = ISAS[isa]
+    options.num_threads = int(num_threads)
     return options
 
 

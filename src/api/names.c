@@ -70,17 +70,24 @@ GLK_API glk_status glk_dtype_from_name(const char *name, glk_dtype *dtype) {
                    "unknown dtype '%s' (expected f32, f64, f16 or bf16)", name);
 }
 
-GLK_API void glk_options_init(glk_options *options) {
+GLK_API void glk_options_init_sized(glk_options *options, size_t struct_size) {
   if (!options) return;
-  memset(options, 0, sizeof *options);
-  options->struct_size = sizeof *options;
-  options->act = GLK_ACT_GLU;
-  options->layout = GLK_LAYOUT_HALVES;
-  options->gate = GLK_GATE_SECOND;
-  options->dim = -1;
-  options->accumulate = 0;
-  options->alpha = GLK_DEFAULT_ALPHA;
-  options->limit = GLK_DEFAULT_LIMIT;
+  glk_options full;
+  memset(&full, 0, sizeof full);
+  full.act = GLK_ACT_GLU;
+  full.layout = GLK_LAYOUT_HALVES;
+  full.gate = GLK_GATE_SECOND;
+  full.dim = -1;
+  full.accumulate = 0;
+  full.alpha = GLK_DEFAULT_ALPHA;
+  full.limit = GLK_DEFAULT_LIMIT;
+  full.isa = GLK_ISA_AUTO;
+  full.num_threads = 0;
+  /* A caller built against an older header has a shorter struct: write
+   * only what it has, and say so in struct_size. */
+  const size_t n = struct_size < sizeof full ? struct_size : sizeof full;
+  full.struct_size = n;
+  memcpy(options, &full, n);
 }
 
 GLK_API glk_status glk_tensor_init(glk_tensor *tensor, void *data,

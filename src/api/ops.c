@@ -6,6 +6,7 @@
 #include "api/error.h"
 #include "api/validate.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/threads.h"
 #include "plan/walk.h"
 
 GLK_API glk_status glk_output_shape(int32_t rank, const int64_t *x_shape,
@@ -65,9 +66,14 @@ static void glk_place_members(glk_walk *w, const glk_tensor *t, int32_t axis,
   glk_walk_set(w, op_g, t->data, gate_first ? 0 : second, t->strides, axis, step);
 }
 
+/* Options were validated: the ISA is available. */
 static const glk_kernel_set *glk_kernels_for(glk_dtype dtype,
                                              const glk_options *opt) {
-  return &glk__active_kernels()->set[dtype][opt->act];
+  return &glk__kernels_for(opt->isa)->set[dtype][opt->act];
+}
+
+static int glk_threads_for(const glk_options *opt) {
+  return opt->num_threads > 0 ? opt->num_threads : glk__default_threads();
 }
 
 GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
@@ -90,7 +96,7 @@ GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
   glk_place_members(&w, x, axis, &opt, GLK_OP_V, GLK_OP_G);
   glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_Y);
-  glk_walk_forward(&w, glk_kernels_for(x->dtype, &opt), &params);
+  glk_walk_forward(&w, glk_kernels_for(x->dtype, &opt), &params, glk_threads_for(&opt));
   return GLK_OK;
 }
 
@@ -131,7 +137,7 @@ GLK_API glk_status glk_backward(const glk_tensor *x, const glk_tensor *dy,
   glk_walk_set(&w, GLK_OP_DY, dy->data, 0, dy->strides, -1, 1);
   glk_place_members(&w, dx, axis, &opt, GLK_OP_DV, GLK_OP_DG);
   glk_walk_simplify(&w, GLK_OP_DV);
-  glk_walk_backward(&w, glk_kernels_for(x->dtype, &opt), &params);
+  glk_walk_backward(&w, glk_kernels_for(x->dtype, &opt), &params, glk_threads_for(&opt));
   return GLK_OK;
 }
 
@@ -167,7 +173,7 @@ GLK_API glk_status glk_forward_split(const glk_tensor *value,
   glk_walk_set(&w, GLK_OP_G, gate->data, 0, gate->strides, -1, 1);
   glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_Y);
-  glk_walk_forward(&w, glk_kernels_for(value->dtype, &opt), &params);
+  glk_walk_forward(&w, glk_kernels_for(value->dtype, &opt), &params, glk_threads_for(&opt));
   return GLK_OK;
 }
 
@@ -209,6 +215,6 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
   glk_walk_set(&w, GLK_OP_DV, dvalue->data, 0, dvalue->strides, -1, 1);
   glk_walk_set(&w, GLK_OP_DG, dgate->data, 0, dgate->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_DV);
-  glk_walk_backward(&w, glk_kernels_for(value->dtype, &opt), &params);
+  glk_walk_backward(&w, glk_kernels_for(value->dtype, &opt), &params, glk_threads_for(&opt));
   return GLK_OK;
 }

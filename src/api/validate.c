@@ -11,7 +11,7 @@
 
 glk_status glk__read_options(const glk_options *in, glk_options *opt,
                              glk_ukernel_params *params) {
-  glk_options_init(opt);
+  glk_options_init_sized(opt, sizeof *opt);
   if (in) {
     if (in->struct_size < GLK_OPTIONS_V1_SIZE)
       return glk__fail(GLK_ERR_INVALID_ARGUMENT,
@@ -42,6 +42,17 @@ glk_status glk__read_options(const glk_options *in, glk_options *opt,
     return glk__fail(GLK_ERR_INVALID_ARGUMENT,
                      "options->limit = %g must be >= 0 (infinity: no clamp)",
                      opt->limit);
+  if ((unsigned)opt->isa >= GLK_ISA_COUNT)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->isa = %d is not a glk_isa (0..%d)", (int)opt->isa,
+                     GLK_ISA_COUNT - 1);
+  if (!glk_isa_supported(opt->isa))
+    return glk__fail(GLK_ERR_UNSUPPORTED,
+                     "options->isa = %s is not supported by this CPU/OS or build",
+                     glk_isa_name(opt->isa));
+  if (opt->num_threads < 0)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->num_threads = %d is negative", (int)opt->num_threads);
   params->alpha = opt->alpha;
   params->limit = opt->limit;
   params->accumulate = opt->accumulate != 0;
@@ -186,6 +197,9 @@ glk_status glk__normalize_dim(int32_t dim, int32_t rank, const char *name,
 }
 
 int glk__same_view(const glk_tensor *a, const glk_tensor *b) {
+  /* Empty views share no memory whatever their pointers say. */
+  for (int32_t i = 0; i < a->rank; i++)
+    if (a->shape[i] == 0) return 0;
   if (a->data != b->data || a->dtype != b->dtype || a->rank != b->rank)
     return 0;
   for (int32_t i = 0; i < a->rank; i++)

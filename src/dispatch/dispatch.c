@@ -1,4 +1,80 @@
 #include "dispatch/dispatch.h"
 
-/* Only the portable reference kernels exist so far. */
-const glk_kernel_table *glk__active_kernels(void) { return &glk_scalar_kernels; }
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch/cpu_features.h"
+
+/* Filled by each ISA's translation unit (kernels/<isa>/). */
+void glk_simd_fill_avx2(glk_kernel_table *t);
+void glk_simd_fill_avx512(glk_kernel_table *t);
+void glk_simd_fill_neon(glk_kernel_table *t);
+
+static glk_kernel_table glk_tables[GLK_ISA_COUNT];
+static int glk_available[GLK_ISA_COUNT];
+static glk_isa glk_default;
+static pthread_once_t glk_tables_once = PTHREAD_ONCE_INIT;
+
+static const char *const glk_isa_names[GLK_ISA_COUNT] = {
+    [GLK_ISA_AUTO] = "auto", [GLK_ISA_SCALAR] = "scalar",
+    [GLK_ISA_AVX2] = "avx2", [GLK_ISA_AVX512] = "avx512",
+    [GLK_ISA_NEON] = "neon",
+};
+
+static void glk_build_tables(void) {
+  const glk_cpu_features *f = glk__cpu_features();
+  for (int i = 0; i < GLK_ISA_COUNT; i++) glk_tables[i] = glk_scalar_kernels;
+  glk_available[GLK_ISA_SCALAR] = 1;
+  glk_default = GLK_ISA_SCALAR;
+#if defined(GLUKIT_HAVE_X86_SIMD)
+  if (f->avx2) {
+    glk_simd_fill_avx2(&glk_tables[GLK_ISA_AVX2]);
+    glk_tables[GLK_ISA_AVX2].isa = "avx2";
+    glk_available[GLK_ISA_AVX2] = 1;
+    glk_default = GLK_ISA_AVX2;
+  }
+  if (f->avx512) {
+    glk_simd_fill_avx512(&glk_tables[GLK_ISA_AVX512]);
+    glk_tables[GLK_ISA_AVX512].isa = "avx512";
+    glk_available[GLK_ISA_AVX512] = 1;
+    glk_default = GLK_ISA_AVX512;
+  }
+#endif
+#if defined(GLUKIT_HAVE_NEON)
+  if (f->neon) {
+    glk_simd_fill_neon(&glk_tables[GLK_ISA_NEON]);
+    glk_tables[GLK_ISA_NEON].isa = "neon";
+    glk_available[GLK_ISA_NEON] = 1;
+    glk_default = GLK_ISA_NEON;
+  }
+#endif
+  (void)f;
+  /* GLUKIT_ISA may lower the default to another available ISA. */
+  const char *env = getenv("GLUKIT_ISA");
+  if (env)
+    for (int i = GLK_ISA_SCALAR; i < GLK_ISA_COUNT; i++)
+      if (strcmp(env, glk_isa_names[i]) == 0 && glk_available[i] &&
+          (glk_default == GLK_ISA_NEON ? i == GLK_ISA_SCALAR || i == GLK_ISA_NEON
+                                       : i <= (int)glk_default))
+        glk_default = (glk_isa)i;
+  glk_tables[GLK_ISA_AUTO] = glk_tables[glk_default];
+  glk_available[GLK_ISA_AUTO] = 1;
+}
+
+const glk_kernel_table *glk__kernels_for(glk_isa isa) {
+  pthread_once(&glk_tables_once, glk_build_tables);
+  if ((unsigned)isa >= GLK_ISA_COUNT || !glk_available[isa]) return NULL;
+  return &glk_tables[isa];
+}
+
+GLK_API glk_isa glk_default_isa(void) {
+  pthread_once(&glk_tables_once, glk_build_tables);
+  return glk_default;
+}
+
+GLK_API int glk_isa_supported(glk_isa isa) { return glk__kernels_for(isa) != NULL; }
+
+GLK_API const char *glk_isa_name(glk_isa isa) {
+  return (unsigned)isa < GLK_ISA_COUNT ? glk_isa_names[isa] : NULL;
+}

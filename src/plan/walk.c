@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "dispatch/threads.h"
+
 /* Elements per stack tile of the strided path: 5 tiles of f64 = 10 KiB. */
 #define GLK_TILE 256
 
@@ -191,11 +193,11 @@ static int glk_pair_order(const glk_walk *w, int a, int b) {
   return 0;
 }
 
-static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c) {
+/* Chooses how the innermost dim runs: planar, pairs or tiled. */
+static void glk_choose_mode(const glk_walk *w, glk_run_ctx *c) {
   const int inner = w->rank - 1;
-  const int nops = w->nops;
   int all_unit = 1;
-  for (int op = 0; op < nops; op++) {
+  for (int op = 0; op < w->nops; op++) {
     c->inner_stride[op] = w->stride[op][inner];
     all_unit &= c->inner_stride[op] == 1 || w->shape[inner] == 1;
   }
@@ -211,36 +213,82 @@ static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c) {
     }
   }
   if (c->mode == GLK_RUN_PLANAR) /* a unit-length run may have any stride */
-    for (int op = 0; op < nops; op++) c->inner_stride[op] = 1;
+    for (int op = 0; op < w->nops; op++) c->inner_stride[op] = 1;
+}
 
-  /* Odometer over the outer dims, offsets kept incrementally. */
-  const size_t n = (size_t)w->shape[inner];
-  int64_t idx[GLK_MAX_RANK] = {0};
-  int64_t off[GLK_MAX_OPERANDS] = {0};
+/* Runs elements [begin, end) of the index space, in walk order. */
+static void glk_walk_range(const glk_run_ctx *c, int64_t begin, int64_t end) {
+  const glk_walk *w = c->w;
+  const int inner = w->rank - 1, nops = w->nops;
+  const int64_t n = w->shape[inner];
+  int64_t outer = begin / n, off = begin % n;
+  int64_t idx[GLK_MAX_RANK] = {0}, at[GLK_MAX_OPERANDS] = {0};
+  for (int d = inner - 1; d >= 0; d--) {
+    idx[d] = outer % w->shape[d];
+    outer /= w->shape[d];
+    for (int op = 0; op < nops; op++) at[op] += idx[d] * w->stride[op][d];
+  }
   char *ptr[GLK_MAX_OPERANDS];
-  for (;;) {
+  for (int64_t pos = begin; pos < end;) {
+    const int64_t len = n - off < end - pos ? n - off : end - pos;
     for (int op = 0; op < nops; op++)
-      ptr[op] = w->base[op] + off[op] * (int64_t)w->esize;
-    glk_run(c, ptr, n);
-    int d = inner - 1;
-    for (; d >= 0; d--) {
-      for (int op = 0; op < nops; op++) off[op] += w->stride[op][d];
+      ptr[op] = w->base[op] + (at[op] + off * c->inner_stride[op]) * (int64_t)w->esize;
+    glk_run(c, ptr, (size_t)len);
+    pos += len;
+    off = 0;
+    for (int d = inner - 1; d >= 0; d--) { /* odometer over the outer dims */
+      for (int op = 0; op < nops; op++) at[op] += w->stride[op][d];
       if (++idx[d] < w->shape[d]) break;
-      for (int op = 0; op < nops; op++) off[op] -= w->stride[op][d] * w->shape[d];
+      for (int op = 0; op < nops; op++) at[op] -= w->stride[op][d] * w->shape[d];
       idx[d] = 0;
     }
-    if (d < 0) break;
   }
 }
 
+/* Work below this many bytes of traffic per thread stays on one thread. */
+#define GLK_MIN_BYTES_PER_THREAD (64 * 1024)
+/* Elements per task: big enough to amortise, small enough to balance. */
+#define GLK_TASK_ELEMENTS (32 * 1024)
+
+typedef struct glk_parallel_job {
+  const glk_run_ctx *c;
+  int64_t total, chunk;
+} glk_parallel_job;
+
+static void glk_run_task(void *ctx, size_t task) {
+  const glk_parallel_job *job = ctx;
+  const int64_t begin = (int64_t)task * job->chunk;
+  const int64_t end = begin + job->chunk < job->total ? begin + job->chunk : job->total;
+  glk_walk_range(job->c, begin, end);
+}
+
+static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c, int threads) {
+  glk_choose_mode(w, c);
+  int64_t total = 1;
+  for (int d = 0; d < w->rank; d++) total *= w->shape[d];
+  const int64_t bytes = total * (int64_t)(w->esize * (size_t)w->nops);
+  const int64_t useful = bytes / GLK_MIN_BYTES_PER_THREAD;
+  if (useful < threads) threads = useful < 1 ? 1 : (int)useful;
+  if (threads <= 1) {
+    glk_walk_range(c, 0, total);
+    return;
+  }
+  /* Tasks of whole 64-element blocks, at least 4 per thread. */
+  int64_t chunk = total / (4 * threads);
+  if (chunk > GLK_TASK_ELEMENTS) chunk = GLK_TASK_ELEMENTS;
+  chunk = (chunk + 63) / 64 * 64;
+  glk_parallel_job job = {c, total, chunk};
+  glk__parallel_for(threads, (size_t)((total + chunk - 1) / chunk), glk_run_task, &job);
+}
+
 void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
-                      const glk_ukernel_params *p) {
+                      const glk_ukernel_params *p, int threads) {
   glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 0};
-  glk_walk_run_all(w, &c);
+  glk_walk_run_all(w, &c, threads);
 }
 
 void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
-                       const glk_ukernel_params *p) {
+                       const glk_ukernel_params *p, int threads) {
   glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 1};
-  glk_walk_run_all(w, &c);
+  glk_walk_run_all(w, &c, threads);
 }

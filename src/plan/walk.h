@@ -47,9 +47,10 @@ void glk_walk_set(glk_walk *w, int op, void *data, int64_t offset,
 /* Drops unit dims, orders dims by |stride| of operand `primary`, merges. */
 void glk_walk_simplify(glk_walk *w, int primary);
 
+/* Runs the walk on up to `threads` threads (small walks use fewer). */
 void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
-                      const glk_ukernel_params *p);
+                      const glk_ukernel_params *p, int threads);
 void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
-                       const glk_ukernel_params *p);
+                       const glk_ukernel_params *p, int threads);
 
 #endif

@@ -120,7 +120,9 @@ void oracle_backward(glk_act act, long double v, long double g, long double dy,
   }
   const long double gc = g > p->limit ? p->limit : g;
   const long double vc = clampl(v, -p->limit, p->limit);
-  *dv = (v < -p->limit || v > p->limit) ? 0.0L : dy * x_sig(gc, p->alpha);
+  *dv = (v < -p->limit || v > p->limit) ? 0.0L
+        : isnan(v)                        ? v
+                                          : dy * x_sig(gc, p->alpha);
   const long double d = dx_sig(gc, p->alpha);
   *dg = g > p->limit ? 0.0L : dy * (vc + 1.0L) * d;
   const long double s = sig(p->alpha * gc), t = sig(-p->alpha * gc);

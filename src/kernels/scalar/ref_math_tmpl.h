@@ -136,7 +136,10 @@ static inline void F(oai_bwd)(R v, R g, R dy, const glk_ukernel_params *p,
   const R lim = (R)p->limit;
   const R gc = g > lim ? lim : g;
   const R vc = v > lim ? lim : (v < -lim ? -lim : v);
-  *dv = (v > lim || v < -lim) ? RL(0.0) : dy * F(xsig)(gc, (R)p->alpha);
+  /* the clamp's derivative: 0 beyond the limits, NaN at a NaN v */
+  *dv = (v > lim || v < -lim) ? RL(0.0)
+        : isnan(v)            ? v
+                              : dy * F(xsig)(gc, (R)p->alpha);
   *dg = (g > lim) ? RL(0.0) : dy * (vc + RL(1.0)) * F(dxsig)(gc, (R)p->alpha);
 }
 

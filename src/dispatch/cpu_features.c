@@ -1,0 +1,44 @@
+/*
+ * CPUID says what the processor implements; XGETBV says which register
+ * states the OS saves across context switches. Both must agree before a
+ * kernel may touch YMM or ZMM registers.
+ */
+#include "dispatch/cpu_features.h"
+
+#include <pthread.h>
+
+static glk_cpu_features glk_features;
+static pthread_once_t glk_features_once = PTHREAD_ONCE_INIT;
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static unsigned long long glk_xgetbv0(void) {
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return ((unsigned long long)edx << 32) | eax;
+}
+
+static void glk_detect(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return;
+  const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, f16c = (c >> 29) & 1;
+  if (!osxsave) return; /* XGETBV unavailable: the OS manages no AVX state */
+  const unsigned long long xcr0 = glk_xgetbv0();
+  const int os_ymm = (xcr0 & 0x6) == 0x6;    /* SSE and AVX state */
+  const int os_zmm = (xcr0 & 0xe6) == 0xe6;  /* + opmask, ZMM_Hi256, Hi16_ZMM */
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return;
+  const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+  glk_features.avx2 = os_ymm && avx2 && fma && f16c;
+  glk_features.avx512 = glk_features.avx2 && os_zmm && avx512f;
+}
+#elif defined(__aarch64__)
+static void glk_detect(void) { glk_features.neon = 1; }
+#else
+static void glk_detect(void) {}
+#endif
+
+const glk_cpu_features *glk__cpu_features(void) {
+  pthread_once(&glk_features_once, glk_detect);
+  return &glk_features;
+}

@@ -1,0 +1,13 @@
+/* Internal: what the CPU and the OS let us run, inspected once. */
+#ifndef GLK_CPU_FEATURES_H
+#define GLK_CPU_FEATURES_H
+
+typedef struct glk_cpu_features {
+  int avx2;   /* AVX2 + FMA + F16C, and the OS saves YMM state */
+  int avx512; /* AVX-512F, and the OS saves ZMM and opmask state */
+  int neon;   /* AArch64 Advanced SIMD (always there on AArch64) */
+} glk_cpu_features;
+
+const glk_cpu_features *glk__cpu_features(void);
+
+#endif

@@ -1,0 +1,3 @@
+/* The GLU microkernels for avx2: the shared template over its vector layer. */
+#include "kernels/simd/vec_avx2.h"
+#include "kernels/simd/glu_simd_tmpl.h"

@@ -1,0 +1,505 @@
+/*
+ * The GLU family in f32 vectors, written once against the thin vector layer
+ * (vec_<isa>.h, included first), and the microkernels built from it for
+ * f32, f16 and bf16 storage. Included by one translation unit per ISA,
+ * compiled with that ISA's flags; it defines glk_simd_fill_<isa>(), which
+ * puts its kernels into a kernel table.
+ *
+ * Accuracy rules (the scalar reference, in double, is the oracle):
+ * - every exp has an argument <= 0 (e^-|x|), so nothing overflows and
+ *   deep tails come out as the subnormals they are;
+ * - where an argument is a product (b*g, g^2, the tanh-GELU cubic), its
+ *   rounding error is carried as a low part and applied as e^-lo ~ 1 - lo,
+ *   because e^x's relative error grows like |x| times the argument's;
+ * - x * sigmoid(bx), GELU and their derivatives take their limits at
+ *   infinite x (see the README's numerics), with the same selects as the
+ *   reference so special values match bit for bit.
+ */
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/ukernel.h"
+
+#define GLK_PASTE_(a, b) a##b
+#define GLK_PASTE(a, b) GLK_PASTE_(a, b)
+#define GLK_ISA_NAME(name) GLK_PASTE(name, GLK_ISA_SUFFIX)
+
+/* ---- per-call constants ------------------------------------------------- */
+
+typedef struct simd_consts {
+  vf alpha_hi, alpha_lo; /* swiglu_oai's alpha as a float pair */
+  vf limit, neg_limit;
+} simd_consts;
+
+static inline simd_consts simd_consts_of(const glk_ukernel_params *p) {
+  simd_consts k;
+  const float hi = (float)p->alpha;
+  k.alpha_hi = vf_set1(hi);
+  k.alpha_lo = vf_set1((float)(p->alpha - (double)hi));
+  /* The clamp limit rounded to f32 (it is compared with f32 values). */
+  k.limit = vf_set1((float)p->limit);
+  k.neg_limit = vf_set1(-(float)p->limit);
+  return k;
+}
+
+static inline vf v0(void) { return vf_set1(0.0f); }
+static inline vf v1(void) { return vf_set1(1.0f); }
+
+/* ---- e^-|x| with its deep tail kept ----------------------------------------
+
+ * A product such as v * x * e^x must reach the subnormals with one rounding,
+ * so where e^-|x| < 2^-100 ("deep" lanes) it is also returned scaled by
+ * 2^100: the caller forms its product with the scaled value and multiplies
+ * by 2^-100 last (v_finish). Below e^-148 the scaled value is 0 too; that
+ * is exact for every product whose other factors are below 2^63.
+ */
+typedef struct vexp {
+  vf e;    /* e^-|x|, rounded once (0 when below half the least subnormal) */
+  vf es;   /* e, times 2^100 in deep lanes */
+  vm deep; /* e^-|x| < 2^-100 */
+} vexp;
+
+#define GLK_DEEP_EXP_LIMIT 148.0f
+
+/* e^-|hi + lo| for lo tiny against hi (lo = 0: an exact argument). About
+ * 1 ULP. NaN passes. */
+static inline vexp v_exp_neg_abs(vf hi, vf lo) {
+  const vf x0 = vf_neg(vf_abs(hi));
+  const vf x = vf_max_c(x0, vf_set1(-GLK_DEEP_EXP_LIMIT));
+  const vf n = vf_round(vf_mul(x, vf_set1(0x1.715476p+0f)));
+  vf r = vf_fnma(n, vf_set1(0x1.62e4p-1f), x); /* x - n ln2, in two parts */
+  r = vf_fnma(n, vf_set1(0x1.7f7d1cp-20f), r);
+  /* e^(x - sign lo): the low part joins r (where x was clamped, lo may be
+   * as huge as x and the result is 0 anyway) */
+  const vm beyond = vf_lt(x0, vf_set1(-GLK_DEEP_EXP_LIMIT));
+  lo = vf_select(beyond, v0(), vf_select(vf_lt(hi, v0()), vf_neg(lo), lo));
+  r = vf_sub(r, lo);
+  vf p = vf_set1(0x1.687bf6p-10f);
+  p = vf_fma(p, r, vf_set1(0x1.123b9ep-7f));
+  p = vf_fma(p, r, vf_set1(0x1.555b58p-5f));
+  p = vf_fma(p, r, vf_set1(0x1.55548ep-3f));
+  p = vf_fma(p, r, vf_set1(0x1.fffff8p-2f));
+  const vf m = vf_add(v1(), vf_fma(vf_mul(r, r), p, r));
+  /* 2^n in two normal factors: n >= -214 reaches 0 with one rounding */
+  const vf n1 = vf_round(vf_mul(n, vf_set1(0.5f)));
+  vexp out;
+  out.e = vf_mul(vf_mul(m, vf_pow2i(n1)), vf_pow2i(vf_sub(n, n1)));
+  out.deep = vf_lt(n, vf_set1(-100.0f));
+  const vf scaled = vf_mul(m, vf_pow2i(vf_max_c(vf_add(n, vf_set1(100.0f)), vf_set1(-126.0f))));
+  out.es = vf_select(out.deep, scaled, out.e);
+  out.es = vf_select(beyond, v0(), out.es);
+  return out;
+}
+
+/* q, or q * 2^-100 in the deep lanes: the one rounding into subnormals. */
+static inline vf v_finish(vf q, vm deep) {
+  return vf_select(deep, vf_mul(q, vf_set1(0x1p-100f)), q);
+}
+
+/* x with infinities clamped to +-FLT_MAX, for products that meet a 0. */
+static inline vf v_finite(vf x) {
+  return vf_max_c(vf_min_c(x, vf_set1(FLT_MAX)), vf_set1(-FLT_MAX));
+}
+
+/* Turns -0 into +0 and leaves everything else as it is. */
+static inline vf v_plus_zero(vf x) { return vf_add(x, v0()); }
+
+/* ---- sigmoid(s), s = b x: shared by glu, swiglu, quick GELU, tanh GELU ----- */
+
+typedef struct sig_parts {
+  vexp ex; /* e^-|s| */
+  vf den;  /* 1 + e */
+  vf s;    /* s (high part) */
+  vm neg;  /* s < 0 */
+  vm fin;  /* s < 0 and deep: where a product with e^-|s| must be finished */
+} sig_parts;
+
+static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo) {
+  sig_parts q;
+  q.s = s_hi;
+  q.ex = v_exp_neg_abs(s_hi, s_lo);
+  q.den = vf_add(v1(), q.ex.e);
+  q.neg = vf_lt(s_hi, v0());
+  q.fin = vm_and(q.neg, q.ex.deep);
+  return q;
+}
+
+/* s = b x with b = b_hi + b_lo (b_is_one: b = 1 exactly). */
+static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
+  if (b_is_one) return v_sig_parts2(x, v0());
+  const vf s = vf_mul(b_hi, x);
+  return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))));
+}
+
+/* w sigmoid(s) = (s < 0 ? w e : w) / (1 + e) */
+static inline vf v_mul_sig(vf w, const sig_parts *q) {
+  const vf num = vf_select(q->neg, vf_mul(w, q->ex.es), w);
+  return v_finish(vf_div(num, q->den), q->fin);
+}
+
+/* w x sigmoid(s) = (s < 0 ? x e w : x w) / (1 + e); x e never meets inf*0 */
+static inline vf v_mul_xsig(vf w, vf x, const sig_parts *q) {
+  const vf num = vf_select(q->neg, vf_mul(vf_mul(v_finite(x), q->ex.es), w), vf_mul(x, w));
+  return v_finish(vf_div(num, q->den), q->fin);
+}
+
+/* w sigmoid'(s) = w e / (1 + e)^2 */
+static inline vf v_mul_dsig(vf w, const sig_parts *q) {
+  return v_finish(vf_div(vf_mul(w, q->ex.es), vf_mul(q->den, q->den)), q->ex.deep);
+}
+
+/*
+ * w d/dx[x sigmoid(s)] with ds/dx = b: sigmoid(s) + k sigmoid(s) sigmoid(-s),
+ * k = x ds/dx (= s for x sigmoid(bx)). Over the common 1/(1+e):
+ *   s < 0: e (1 + k/(1+e)),  s >= 0: 1 + k e/(1+e);
+ * a factor that is exactly 0 gives +0, like the reference's 0 derivative.
+ */
+static inline vf v_mul_dxsig(vf w, vf k, const sig_parts *q) {
+  const vf kf = v_finite(k);
+  const vf neg = vf_mul(q->ex.es, vf_add(v1(), vf_div(kf, q->den)));
+  const vf pos = vf_add(v1(), vf_div(vf_mul(kf, q->ex.e), q->den));
+  const vf num = v_plus_zero(vf_select(q->neg, neg, pos));
+  return v_finish(vf_div(vf_mul(w, num), q->den), q->fin);
+}
+
+/* ---- GELU (erf) ------------------------------------------------------------ */
+
+/*
+ * Phi(-a) = e^(-a^2/2) Q(a), a = |g|, with Q(a) = t P(t), t = 3/(3 + a), P of
+ * degree 10 fitted to Mills' ratio on [0, 14.5] (fit error 1e-9 relative).
+ * a^2 is carried as hi + lo into the exponential.
+ */
+typedef struct gelu_parts {
+  vexp ex; /* e^(-g^2/2) */
+  vf q;    /* Q(|g|) */
+  vm neg;  /* g < 0 */
+} gelu_parts;
+
+static inline gelu_parts v_gelu_parts(vf g) {
+  gelu_parts r;
+  const vf a = vf_min_c(vf_abs(g), vf_set1(20.0f)); /* e^-200 is 0 anyway */
+  const vf h = vf_mul(a, a);
+  r.ex = v_exp_neg_abs(vf_mul(h, vf_set1(0.5f)),
+                       vf_mul(vf_fma(a, a, vf_neg(h)), vf_set1(0.5f)));
+  const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), a));
+  vf p = vf_set1(0x1.34f6f4p-6f);
+  p = vf_fma(p, t, vf_set1(-0x1.def414p-4f));
+  p = vf_fma(p, t, vf_set1(0x1.2c2de6p-2f));
+  p = vf_fma(p, t, vf_set1(-0x1.6f8e22p-2f));
+  p = vf_fma(p, t, vf_set1(0x1.a6bfb8p-3f));
+  p = vf_fma(p, t, vf_set1(-0x1.6be20ep-4f));
+  p = vf_fma(p, t, vf_set1(0x1.420bbep-4f));
+  p = vf_fma(p, t, vf_set1(0x1.532c1ep-4f));
+  p = vf_fma(p, t, vf_set1(0x1.e738ecp-4f));
+  p = vf_fma(p, t, vf_set1(0x1.103b68p-3f));
+  p = vf_fma(p, t, vf_set1(0x1.105926p-3f));
+  r.q = vf_mul(t, p);
+  r.neg = vf_lt(g, v0());
+  return r;
+}
+
+/* w g Phi(g): g < 0: g e Q w (scaled); g >= 0: g w (1 - e Q). */
+static inline vf v_mul_gelu(vf w, vf g, const gelu_parts *r) {
+  const vf neg = vf_mul(vf_mul(vf_mul(v_finite(g), r->ex.es), r->q), w);
+  const vf pos = vf_mul(vf_mul(g, w), vf_fnma(r->ex.e, r->q, v1()));
+  return vf_select(r->neg, v_finish(neg, r->ex.deep), pos);
+}
+
+/* w (Phi(g) + g phi(g)), phi = e/sqrt(2 pi): g < 0: e (Q + g/sqrt(2pi)). */
+static inline vf v_mul_dgelu(vf w, vf g, const gelu_parts *r) {
+  const vf c = vf_set1(0x1.988454p-2f); /* 1/sqrt(2 pi) */
+  const vf gf = v_finite(g);
+  const vf neg = v_plus_zero(vf_mul(r->ex.es, vf_fma(gf, c, r->q)));
+  const vf pos = vf_add(vf_fnma(r->ex.e, r->q, v1()), vf_mul(vf_mul(gf, c), r->ex.e));
+  return vf_select(r->neg, v_finish(vf_mul(w, neg), r->ex.deep), vf_mul(w, pos));
+}
+
+/* ---- GELU (tanh) ------------------------------------------------------------ */
+
+/* 2u = g (2k + 2kc g^2), k = sqrt(2/pi), c = 0.044715, carried as hi + lo
+ * (the constants too), so e^-|2u| keeps its accuracy in the tail. */
+static inline sig_parts v_gelu_tanh_parts(vf g) {
+  const vf c0h = vf_set1(0x1.988454p+0f), c0l = vf_set1(-0x1.857936p-25f);
+  const vf c1h = vf_set1(0x1.2444f2p-4f), c1l = vf_set1(0x1.49b16ap-29f);
+  const vf gc = vf_min_c(vf_max_c(g, vf_set1(-1e12f)), vf_set1(1e12f)); /* no inf - inf */
+  const vf h = vf_mul(gc, gc), hl = vf_fma(gc, gc, vf_neg(h));
+  const vf ph = vf_mul(c1h, h);
+  const vf pl = vf_fma(c1h, hl, vf_fma(c1l, h, vf_fma(c1h, h, vf_neg(ph))));
+  const vf ih = vf_add(c0h, ph); /* two-sum c0h + ph */
+  const vf bb = vf_sub(ih, c0h);
+  const vf il = vf_add(vf_add(vf_sub(c0h, vf_sub(ih, bb)), vf_sub(ph, bb)), vf_add(pl, c0l));
+  const vf uh = vf_mul(gc, ih);
+  const vf ul = vf_fma(gc, il, vf_fma(gc, ih, vf_neg(uh)));
+  return v_sig_parts2(uh, ul);
+}
+
+/* k = g d(2u)/dg = g (2k + 6kc g^2) */
+static inline vf v_gelu_tanh_k(vf g) {
+  const vf gf = v_finite(g);
+  return vf_mul(gf, vf_fma(vf_set1(0x1.b6676cp-3f), vf_mul(gf, gf), vf_set1(0x1.988454p+0f)));
+}
+
+/* ---- the variants ---------------------------------------------------------- */
+
+static inline vf v_relu(vf g) { return vf_select(vf_lt(g, v0()), v0(), g); }
+/* 1 for g > 0, +0 otherwise, NaN for NaN: |0 * g| is +0 or NaN. */
+static inline vf v_drelu(vf g) {
+  return vf_select(vf_gt(g, v0()), v1(), vf_abs(vf_mul(v_finite(g), v0())));
+}
+/* 1, or NaN for NaN. */
+static inline vf v_one_or_nan(vf g) { return vf_add(v1(), vf_abs(vf_mul(v_finite(g), v0()))); }
+
+#define GLK_SIMD_ACTS(X)                                 \
+  X(glu, GLK_ACT_GLU) X(swiglu, GLK_ACT_SWIGLU)          \
+  X(geglu, GLK_ACT_GEGLU) X(geglu_tanh, GLK_ACT_GEGLU_TANH) \
+  X(geglu_quick, GLK_ACT_GEGLU_QUICK) X(reglu, GLK_ACT_REGLU) \
+  X(bilinear, GLK_ACT_BILINEAR) X(swiglu_oai, GLK_ACT_SWIGLU_OAI)
+
+static inline sig_parts v_quick_parts(vf g) {
+  return v_sig_parts(g, vf_set1(0x1.b3b646p+0f), vf_set1(-0x1.78d4fep-26f), 0);
+}
+
+/* y = v act(g); swiglu_oai: y = (v' + 1) act(g'). */
+static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
+  switch (act) {
+    case GLK_ACT_GLU: {
+      const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
+      return v_mul_sig(v, &q);
+    }
+    case GLK_ACT_SWIGLU: {
+      const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
+      return v_mul_xsig(v, g, &q);
+    }
+    case GLK_ACT_GEGLU: {
+      const gelu_parts r = v_gelu_parts(g);
+      return v_mul_gelu(v, g, &r);
+    }
+    case GLK_ACT_GEGLU_TANH: {
+      const sig_parts q = v_gelu_tanh_parts(g);
+      return v_mul_xsig(v, g, &q);
+    }
+    case GLK_ACT_GEGLU_QUICK: {
+      const sig_parts q = v_quick_parts(g);
+      return v_mul_xsig(v, g, &q);
+    }
+    case GLK_ACT_REGLU: return vf_mul(v, v_relu(g));
+    case GLK_ACT_BILINEAR: return vf_mul(v, g);
+    case GLK_ACT_SWIGLU_OAI: {
+      const vf gc = vf_min_c(g, k->limit);
+      const vf vc = vf_min_c(vf_max_c(v, k->neg_limit), k->limit);
+      const sig_parts q = v_sig_parts(gc, k->alpha_hi, k->alpha_lo, 0);
+      return v_mul_xsig(vf_add(vc, v1()), gc, &q);
+    }
+  }
+  return v;
+}
+
+/* dv = dy act(g), dg = dy v act'(g) (swiglu_oai: with its clamps). */
+static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
+                              vf *dv, vf *dg) {
+  const vf w = vf_mul(dy, v);
+  switch (act) {
+    case GLK_ACT_GLU: {
+      const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
+      *dv = v_mul_sig(dy, &q);
+      *dg = v_mul_dsig(w, &q);
+      return;
+    }
+    case GLK_ACT_SWIGLU: {
+      const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
+      *dv = v_mul_xsig(dy, g, &q);
+      *dg = v_mul_dxsig(w, g, &q);
+      return;
+    }
+    case GLK_ACT_GEGLU: {
+      const gelu_parts r = v_gelu_parts(g);
+      *dv = v_mul_gelu(dy, g, &r);
+      *dg = v_mul_dgelu(w, g, &r);
+      return;
+    }
+    case GLK_ACT_GEGLU_TANH: {
+      const sig_parts q = v_gelu_tanh_parts(g);
+      *dv = v_mul_xsig(dy, g, &q);
+      *dg = v_mul_dxsig(w, v_gelu_tanh_k(g), &q);
+      return;
+    }
+    case GLK_ACT_GEGLU_QUICK: {
+      const sig_parts q = v_quick_parts(g);
+      *dv = v_mul_xsig(dy, g, &q);
+      *dg = v_mul_dxsig(w, q.s, &q);
+      return;
+    }
+    case GLK_ACT_REGLU:
+      *dv = vf_mul(dy, v_relu(g));
+      *dg = vf_mul(w, v_drelu(g));
+      return;
+    case GLK_ACT_BILINEAR:
+      *dv = vf_mul(dy, g);
+      *dg = vf_mul(w, v_one_or_nan(g));
+      return;
+    case GLK_ACT_SWIGLU_OAI: {
+      const vf gc = vf_min_c(g, k->limit);
+      const vf vc = vf_min_c(vf_max_c(v, k->neg_limit), k->limit);
+      const sig_parts q = v_sig_parts(gc, k->alpha_hi, k->alpha_lo, 0);
+      const vm v_out = vm_or(vf_gt(v, k->limit), vf_lt(v, k->neg_limit));
+      /* the clamp's derivative is NaN at a NaN v */
+      *dv = vf_select(v_out, v0(), vf_select(vf_eq(v, v), v_mul_xsig(dy, gc, &q), v));
+      *dg = vf_select(vf_gt(g, k->limit), v0(),
+                      v_mul_dxsig(vf_mul(dy, vf_add(vc, v1())), q.s, &q));
+      return;
+    }
+  }
+  *dv = dy, *dg = dy;
+}
+
+/* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
+
+static inline vf ld_f32(const float *p) { return vf_load(p); }
+static inline void st_f32(float *p, vf x) { vf_store(p, x); }
+static inline vf ld_f16(const uint16_t *p) { return vf_load_f16(p); }
+static inline void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
+static inline vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
+static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
+
+/*
+ * The kernels of one (dtype, activation). Full vectors run straight from
+ * memory; the tail goes through a W-element stack buffer (zero-padded, so
+ * the unused lanes compute harmless values that are never stored).
+ */
+#define GLK_SIMD_KERNELS(DT, T, ACT, ACT_ENUM)                                       \
+  static void GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX)(           \
+      size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) { \
+    const T *v = v_, *g = g_;                                                        \
+    T *y = y_;                                                                       \
+    const simd_consts k = simd_consts_of(p);                                         \
+    size_t i = 0;                                                                    \
+    for (; i + GLK_W <= n; i += GLK_W)                                               \
+      st_##DT(y + i, v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));        \
+    if (i < n) {                                                                     \
+      T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                 \
+      memcpy(bv, v + i, (n - i) * sizeof(T));                                        \
+      memcpy(bg, g + i, (n - i) * sizeof(T));                                        \
+      st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), &k));                \
+      memcpy(y + i, by, (n - i) * sizeof(T));                                        \
+    }                                                                                \
+  }                                                                                  \
+  static void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
+      size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {             \
+    const T *x = x_;                                                                 \
+    T *y = y_;                                                                       \
+    const simd_consts k = simd_consts_of(p);                                         \
+    const int gf = p->gate_first;                                                    \
+    size_t i = 0;                                                                    \
+    T bx[2 * GLK_W] = {0}, by[GLK_W];                                                \
+    for (;;) {                                                                       \
+      const size_t m = n - i < GLK_W ? n - i : GLK_W;                                \
+      if (m == 0) break;                                                             \
+      const T *src = x + 2 * i;                                                      \
+      if (m < GLK_W) {                                                               \
+        memcpy(bx, src, 2 * m * sizeof(T));                                          \
+        src = bx;                                                                    \
+      }                                                                              \
+      vf first, second;                                                              \
+      vf_deinterleave(ld_##DT(src), ld_##DT(src + GLK_W), &first, &second);          \
+      const vf r = v_forward(ACT_ENUM, gf ? second : first, gf ? first : second, &k); \
+      if (m == GLK_W) {                                                              \
+        st_##DT(y + i, r);                                                           \
+      } else {                                                                       \
+        st_##DT(by, r);                                                              \
+        memcpy(y + i, by, m * sizeof(T));                                            \
+      }                                                                              \
+      i += m;                                                                        \
+    }                                                                                \
+  }                                                                                  \
+  static void GLK_PASTE(glk_##DT##_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX)(           \
+      size_t n, const void *v_, const void *g_, const void *dy_, void *dv_,          \
+      void *dg_, const glk_ukernel_params *p) {                                      \
+    const T *v = v_, *g = g_, *dy = dy_;                                             \
+    T *dv = dv_, *dg = dg_;                                                          \
+    const simd_consts k = simd_consts_of(p);                                         \
+    const int acc = p->accumulate;                                                   \
+    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, bdy[GLK_W] = {0}, bdv[GLK_W] = {0},          \
+      bdg[GLK_W] = {0};                                                              \
+    for (size_t i = 0; i < n; i += GLK_W) {                                          \
+      const size_t m = n - i < GLK_W ? n - i : GLK_W;                                \
+      const T *pv = v + i, *pg = g + i, *pdy = dy + i;                               \
+      T *pdv = dv + i, *pdg = dg + i;                                                \
+      if (m < GLK_W) {                                                               \
+        memcpy(bv, pv, m * sizeof(T)), memcpy(bg, pg, m * sizeof(T));                \
+        memcpy(bdy, pdy, m * sizeof(T));                                             \
+        if (acc) memcpy(bdv, pdv, m * sizeof(T)), memcpy(bdg, pdg, m * sizeof(T));   \
+        pv = bv, pg = bg, pdy = bdy, pdv = bdv, pdg = bdg;                           \
+      }                                                                              \
+      vf a, b;                                                                       \
+      v_backward(ACT_ENUM, ld_##DT(pv), ld_##DT(pg), ld_##DT(pdy), &k, &a, &b);      \
+      if (acc) a = vf_add(ld_##DT(pdv), a), b = vf_add(ld_##DT(pdg), b);             \
+      st_##DT(pdv, a);                                                               \
+      st_##DT(pdg, b);                                                               \
+      if (m < GLK_W) {                                                               \
+        memcpy(dv + i, bdv, m * sizeof(T));                                          \
+        memcpy(dg + i, bdg, m * sizeof(T));                                          \
+      }                                                                              \
+    }                                                                                \
+  }                                                                                  \
+  static void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
+      size_t n, const void *x_, const void *dy_, void *dx_,                          \
+      const glk_ukernel_params *p) {                                                 \
+    const T *x = x_, *dy = dy_;                                                      \
+    T *dx = dx_;                                                                     \
+    const simd_consts k = simd_consts_of(p);                                         \
+    const int gf = p->gate_first, acc = p->accumulate;                               \
+    T bx[2 * GLK_W] = {0}, bdx[2 * GLK_W] = {0}, bdy[GLK_W] = {0};                   \
+    for (size_t i = 0; i < n; i += GLK_W) {                                          \
+      const size_t m = n - i < GLK_W ? n - i : GLK_W;                                \
+      const T *px = x + 2 * i, *pdy = dy + i;                                        \
+      T *pdx = dx + 2 * i;                                                           \
+      if (m < GLK_W) {                                                               \
+        memcpy(bx, px, 2 * m * sizeof(T)), memcpy(bdy, pdy, m * sizeof(T));          \
+        if (acc) memcpy(bdx, pdx, 2 * m * sizeof(T));                                \
+        px = bx, pdy = bdy, pdx = bdx;                                               \
+      }                                                                              \
+      vf first, second, a, b, lo, hi;                                                \
+      vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
+      v_backward(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy),   \
+                 &k, &a, &b);                                                        \
+      /* a is d(value), b is d(gate): back into pair order */                        \
+      vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
+      if (acc) {                                                                     \
+        lo = vf_add(ld_##DT(pdx), lo);                                               \
+        hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                       \
+      }                                                                              \
+      st_##DT(pdx, lo);                                                              \
+      st_##DT(pdx + GLK_W, hi);                                                      \
+      if (m < GLK_W) memcpy(dx + 2 * i, bdx, 2 * m * sizeof(T));                     \
+    }                                                                                \
+  }
+
+#define GLK_SIMD_F32(ACT, E) GLK_SIMD_KERNELS(f32, float, ACT, E)
+#define GLK_SIMD_F16(ACT, E) GLK_SIMD_KERNELS(f16, uint16_t, ACT, E)
+#define GLK_SIMD_BF16(ACT, E) GLK_SIMD_KERNELS(bf16, uint16_t, ACT, E)
+GLK_SIMD_ACTS(GLK_SIMD_F32)
+GLK_SIMD_ACTS(GLK_SIMD_F16)
+GLK_SIMD_ACTS(GLK_SIMD_BF16)
+
+/* Puts this ISA's f32/f16/bf16 kernels into t (f64 keeps what t has). */
+void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
+#define GLK_FILL(ACT, E)                                                        \
+  t->set[GLK_DTYPE_F32][E] = (glk_kernel_set){                                  \
+      GLK_PASTE(glk_f32_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
+      GLK_PASTE(glk_f32_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
+      GLK_PASTE(glk_f32_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
+      GLK_PASTE(glk_f32_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};          \
+  t->set[GLK_DTYPE_F16][E] = (glk_kernel_set){                                  \
+      GLK_PASTE(glk_f16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
+      GLK_PASTE(glk_f16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
+      GLK_PASTE(glk_f16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
+      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};          \
+  t->set[GLK_DTYPE_BF16][E] = (glk_kernel_set){                                 \
+      GLK_PASTE(glk_bf16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                \
+      GLK_PASTE(glk_bf16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
+      GLK_PASTE(glk_bf16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                \
+      GLK_PASTE(glk_bf16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};
+  GLK_SIMD_ACTS(GLK_FILL)
+#undef GLK_FILL
+}

@@ -1,0 +1,92 @@
+/*
+ * The thin vector layer for AVX-512F: 16 f32 lanes. Everything the GLU math
+ * (glu_simd_tmpl.h) needs and nothing more; the same names exist for AVX2
+ * and NEON.
+ */
+#ifndef GLK_VEC_AVX512_H
+#define GLK_VEC_AVX512_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define GLK_W 16
+#define GLK_ISA_SUFFIX avx512
+
+typedef __m512 vf;
+typedef __mmask16 vm;
+
+static inline vf vf_set1(float x) { return _mm512_set1_ps(x); }
+static inline vf vf_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void vf_store(float *p, vf x) { _mm512_storeu_ps(p, x); }
+static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+/* a * b + c and c - a * b, each rounded once */
+static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf vf_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
+static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
+static inline vf vf_neg(vf a) {
+  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a),
+                                              _mm512_set1_epi32(INT32_MIN)));
+}
+/* min(x, c) and max(x, c) for a constant c; a NaN x passes through. */
+static inline vf vf_min_c(vf x, vf c) { return _mm512_min_ps(c, x); }
+static inline vf vf_max_c(vf x, vf c) { return _mm512_max_ps(c, x); }
+
+static inline vm vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+static inline vm vf_eq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline vm vm_or(vm a, vm b) { return (vm)(a | b); }
+static inline vm vm_and(vm a, vm b) { return (vm)(a & b); }
+/* m ? a : b, lane by lane */
+static inline vf vf_select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+
+/* Round to nearest integer (ties to even), as float. */
+static inline vf vf_round(vf x) {
+  return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+/* 2^n for integral n in [-126, 127], given as a float. */
+static inline vf vf_pow2i(vf n) {
+  __m512i i = _mm512_cvtps_epi32(n);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23));
+}
+
+/* ---- 16-bit formats (W elements) ---------------------------------------- */
+static inline vf vf_load_f16(const uint16_t *p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
+}
+static inline void vf_store_f16(uint16_t *p, vf x) {
+  _mm256_storeu_si256((__m256i *)(void *)p,
+                      _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+static inline vf vf_load_bf16(const uint16_t *p) {
+  __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+/* Round to nearest even on the bits (keeps subnormals, unlike VCVTNEPS2BF16
+ * which flushes them); NaN becomes a quiet NaN with its sign. */
+static inline void vf_store_bf16(uint16_t *p, vf x) {
+  const __m512i b = _mm512_castps_si512(x);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+  const __m512i quiet = _mm512_or_si512(b, _mm512_set1_epi32(0x00400000));
+  r = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), r, quiet);
+  _mm256_storeu_si256((__m256i *)(void *)p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+}
+
+/* ---- pairs: (lo, hi) hold 2W consecutive elements ----------------------- */
+static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
+  const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  *even = _mm512_permutex2var_ps(lo, ie, hi);
+  *odd = _mm512_permutex2var_ps(lo, io, hi);
+}
+static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
+  const __m512i il = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __m512i ih = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+  *lo = _mm512_permutex2var_ps(even, il, odd);
+  *hi = _mm512_permutex2var_ps(even, ih, odd);
+}
+
+#endif

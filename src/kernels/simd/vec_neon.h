@@ -1,0 +1,70 @@
+/* The thin vector layer for AArch64 Advanced SIMD (NEON): 4 f32 lanes. */
+#ifndef GLK_VEC_NEON_H
+#define GLK_VEC_NEON_H
+
+#include <arm_neon.h>
+#include <stdint.h>
+
+#define GLK_W 4
+#define GLK_ISA_SUFFIX neon
+
+typedef float32x4_t vf;
+typedef uint32x4_t vm;
+
+static inline vf vf_set1(float x) { return vdupq_n_f32(x); }
+static inline vf vf_load(const float *p) { return vld1q_f32(p); }
+static inline void vf_store(float *p, vf x) { vst1q_f32(p, x); }
+static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
+static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
+static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
+static inline vf vf_div(vf a, vf b) { return vdivq_f32(a, b); }
+static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
+static inline vf vf_fnma(vf a, vf b, vf c) { return vfmsq_f32(c, a, b); }
+static inline vf vf_abs(vf a) { return vabsq_f32(a); }
+static inline vf vf_neg(vf a) { return vnegq_f32(a); }
+/* vminq/vmaxq return NaN when either input is NaN: a NaN x passes. */
+static inline vf vf_min_c(vf x, vf c) { return vminq_f32(x, c); }
+static inline vf vf_max_c(vf x, vf c) { return vmaxq_f32(x, c); }
+
+static inline vm vf_lt(vf a, vf b) { return vcltq_f32(a, b); }
+static inline vm vf_gt(vf a, vf b) { return vcgtq_f32(a, b); }
+static inline vm vf_eq(vf a, vf b) { return vceqq_f32(a, b); }
+static inline vm vm_or(vm a, vm b) { return vorrq_u32(a, b); }
+static inline vm vm_and(vm a, vm b) { return vandq_u32(a, b); }
+static inline vf vf_select(vm m, vf a, vf b) { return vbslq_f32(m, a, b); }
+
+static inline vf vf_round(vf x) { return vrndnq_f32(x); }
+static inline vf vf_pow2i(vf n) {
+  int32x4_t i = vcvtnq_s32_f32(n);
+  return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(i, vdupq_n_s32(127)), 23));
+}
+
+static inline vf vf_load_f16(const uint16_t *p) {
+  return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+static inline void vf_store_f16(uint16_t *p, vf x) {
+  vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(x))); /* FPCR: nearest even */
+}
+static inline vf vf_load_bf16(const uint16_t *p) {
+  return vreinterpretq_f32_u32(vshlq_n_u32(vmovl_u16(vld1_u16(p)), 16));
+}
+static inline void vf_store_bf16(uint16_t *p, vf x) {
+  const uint32x4_t b = vreinterpretq_u32_f32(x);
+  const uint32x4_t lsb = vandq_u32(vshrq_n_u32(b, 16), vdupq_n_u32(1));
+  uint32x4_t r = vaddq_u32(b, vaddq_u32(lsb, vdupq_n_u32(0x7fff)));
+  const uint32x4_t quiet = vorrq_u32(b, vdupq_n_u32(0x00400000));
+  const uint32x4_t is_num = vceqq_f32(x, x);
+  r = vbslq_u32(is_num, r, quiet);
+  vst1_u16(p, vmovn_u32(vshrq_n_u32(r, 16)));
+}
+
+static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
+  *even = vuzp1q_f32(lo, hi);
+  *odd = vuzp2q_f32(lo, hi);
+}
+static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
+  *lo = vzip1q_f32(even, odd);
+  *hi = vzip2q_f32(even, odd);
+}
+
+#endif

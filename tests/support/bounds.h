@@ -1,0 +1,33 @@
+/*
+ * The documented accuracy bounds, in ULP of the output type, that the tests
+ * hold every element to (README, "Numerics"). The reference kernels round
+ * once from double / long double; the SIMD kernels compute in f32.
+ */
+#ifndef GLK_TEST_BOUNDS_H
+#define GLK_TEST_BOUNDS_H
+
+#include <float.h>
+
+#include "glukit.h"
+
+/* Bound for y, dv and (away from act' zeros) dg, on the ISA in use. */
+static inline double bound_ulp(glk_isa isa, glk_dtype dt, glk_act act) {
+  if (isa == GLK_ISA_SCALAR || dt == GLK_DTYPE_F64) return 1.0;
+  if (dt != GLK_DTYPE_F32) return 1.0; /* f16/bf16: one rounding of f32 */
+  switch (act) {
+    case GLK_ACT_REGLU:
+    case GLK_ACT_BILINEAR: return 1.0;
+    case GLK_ACT_GLU: return 3.0;
+    case GLK_ACT_GEGLU: return 6.0;
+    default: return 4.0;
+  }
+}
+
+/* Bits of working precision behind the slack allowed where dg's terms
+ * cancel: the reference works in double (long double for f64), SIMD in f32. */
+static inline int working_bits_of(glk_isa isa, glk_dtype dt) {
+  if (dt == GLK_DTYPE_F64) return LDBL_MANT_DIG - 4;
+  return isa == GLK_ISA_SCALAR ? 50 : 22;
+}
+
+#endif
