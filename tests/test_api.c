@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "glukit.h"
+#include "support/isa_guard.h"
 #include "support/oracle.h"
 #include "support/views.h"
 
@@ -423,6 +424,7 @@ static void test_thread_local_errors(void **state) {
 }
 
 int main(void) {
+  if (isa_unavailable()) return GLK_SKIP_EXIT;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version),
       cmocka_unit_test(test_status_strings),

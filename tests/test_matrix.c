@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "glukit.h"
+#include "support/isa_guard.h"
 #include "support/bounds.h"
 #include "support/oracle.h"
 #include "support/views.h"
@@ -301,6 +302,7 @@ static void test_shapes(void **state) {
 }
 
 int main(void) {
+  if (isa_unavailable()) return GLK_SKIP_EXIT;
   static matrix_case cases[GLK_DTYPE_COUNT * GLK_ACT_COUNT];
   static char names[GLK_DTYPE_COUNT * GLK_ACT_COUNT][64];
   struct CMUnitTest tests[GLK_DTYPE_COUNT * GLK_ACT_COUNT + 1];

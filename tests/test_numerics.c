@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "glukit.h"
+#include "support/isa_guard.h"
 #include "support/bounds.h"
 #include "support/oracle.h"
 
@@ -201,6 +202,7 @@ static void test_finite_differences(void **state) {
 }
 
 int main(int argc, char **argv) {
+  if (isa_unavailable()) return GLK_SKIP_EXIT;
   g_readme_path = argc > 1 ? argv[1] : "README.md";
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_readme_table),

@@ -1,0 +1,206 @@
+/*
+ * Every SIMD kernel against the scalar reference, in one process: each
+ * available ISA x f32/f16/bf16 x variant, planar (split form) and pairs
+ * (interleaved), forward and backward (plain and accumulating), at every
+ * length 1..3*16 so every tail path runs, and with special values (NaN,
+ * +-inf, +-0, subnormals, deep tails, the largest finite values, the clamp
+ * limit and its neighbours) in every lane position. Finite results must lie
+ * within the documented bound of the reference; NaN, infinities and signed
+ * zeros must match exactly.
+ */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "glukit.h"
+#include "support/isa_guard.h"
+#include "support/bounds.h"
+#include "support/oracle.h"
+
+#define MAX_N 48
+
+typedef struct call {
+  glk_isa isa;
+  glk_dtype dt;
+  glk_act act;
+  int interleaved, gate_first, backward, accumulate;
+} call;
+
+/* Runs one call on n elements given as values (exactly representable). */
+static void run(const call *c, int n, const long double *v, const long double *g,
+                const long double *dy, const long double *old, long double *out1,
+                long double *out2) {
+  unsigned char x[2 * MAX_N * 8], vb[MAX_N * 8], gb[MAX_N * 8], dyb[MAX_N * 8];
+  unsigned char y[MAX_N * 8], dx[2 * MAX_N * 8], dvb[MAX_N * 8], dgb[MAX_N * 8];
+  const size_t es = glk_dtype_size(c->dt);
+  const int vi = c->gate_first ? 1 : 0, gi = 1 - vi;
+  for (int i = 0; i < n; i++) {
+    dtype_encode_exact(c->dt, v[i], vb + i * es);
+    dtype_encode_exact(c->dt, g[i], gb + i * es);
+    dtype_encode_exact(c->dt, dy[i], dyb + i * es);
+    memcpy(x + (2 * i + vi) * es, vb + i * es, es);
+    memcpy(x + (2 * i + gi) * es, gb + i * es, es);
+    dtype_encode_exact(c->dt, c->accumulate ? old[i] : 0, dvb + i * es);
+    dtype_encode_exact(c->dt, c->accumulate ? dtype_truncate(c->dt, old[i] * 0.5L) : 0, dgb + i * es);
+    memcpy(dx + (2 * i + vi) * es, dvb + i * es, es);
+    memcpy(dx + (2 * i + gi) * es, dgb + i * es, es);
+  }
+  const int64_t n64 = n, n2 = 2 * n;
+  glk_tensor tx, tv, tg, tdy, ty, tdx, tdv, tdg;
+  glk_tensor_init(&tx, x, c->dt, 1, &n2, NULL);
+  glk_tensor_init(&tdx, dx, c->dt, 1, &n2, NULL);
+  glk_tensor_init(&tv, vb, c->dt, 1, &n64, NULL);
+  glk_tensor_init(&tg, gb, c->dt, 1, &n64, NULL);
+  glk_tensor_init(&tdy, dyb, c->dt, 1, &n64, NULL);
+  glk_tensor_init(&ty, y, c->dt, 1, &n64, NULL);
+  glk_tensor_init(&tdv, dvb, c->dt, 1, &n64, NULL);
+  glk_tensor_init(&tdg, dgb, c->dt, 1, &n64, NULL);
+  glk_options o;
+  glk_options_init(&o);
+  o.act = c->act, o.isa = c->isa, o.accumulate = c->accumulate, o.num_threads = 1;
+  o.layout = GLK_LAYOUT_INTERLEAVED;
+  o.gate = c->gate_first ? GLK_GATE_FIRST : GLK_GATE_SECOND;
+  glk_status st;
+  if (!c->backward)
+    st = c->interleaved ? glk_forward(&tx, &ty, &o) : glk_forward_split(&tv, &tg, &ty, &o);
+  else
+    st = c->interleaved ? glk_backward(&tx, &tdy, &tdx, &o)
+                        : glk_backward_split(&tv, &tg, &tdy, &tdv, &tdg, &o);
+  assert_int_equal(st, GLK_OK);
+  for (int i = 0; i < n; i++) {
+    if (!c->backward) {
+      out1[i] = dtype_decode(c->dt, y + i * es);
+    } else if (c->interleaved) {
+      out1[i] = dtype_decode(c->dt, dx + (2 * i + vi) * es);
+      out2[i] = dtype_decode(c->dt, dx + (2 * i + gi) * es);
+    } else {
+      out1[i] = dtype_decode(c->dt, dvb + i * es);
+      out2[i] = dtype_decode(c->dt, dgb + i * es);
+    }
+  }
+}
+
+/* SIMD value `got` against the reference's `ref`, which is within 1/2 ULP. */
+static void check(const call *c, const char *what, int n, int i, long double got,
+                  long double ref, long double scale, const long double *v,
+                  const long double *g) {
+  int ok;
+  if (isnan(ref) || isinf(ref) || ref == 0 || isnan(got) || isinf(got) || got == 0)
+    ok = (isnan(ref) && isnan(got)) ||
+         (got == ref && !signbit(got) == !signbit(ref)) ||
+         /* a result at the edge of underflow may round either way */
+         (isfinite(got) && isfinite(ref) &&
+          fabsl(got - ref) <= 2 * bound_ulp(c->isa, c->dt, c->act) * dtype_ulp(c->dt, 0));
+  else
+    ok = ulp_error(c->dt, got, ref) <=
+         bound_ulp(c->isa, c->dt, c->act) + 0.5 +
+             (double)(scale * 0x1p-22L / dtype_ulp(c->dt, ref));
+  if (!ok)
+    fail_msg("%s %s %s %s%s%s n=%d: %s[%d] = %.12Lg, reference %.12Lg (v=%Lg g=%Lg)",
+             glk_isa_name(c->isa), glk_dtype_name(c->dt), glk_act_name(c->act),
+             c->backward ? "backward" : "forward", c->interleaved ? " pairs" : "",
+             c->accumulate ? " acc" : "", n, what, i, got, ref, v[i], g[i]);
+}
+
+static void compare(call c, int n, const long double *v, const long double *g,
+                    const long double *dy, const long double *old) {
+  long double s1[MAX_N], s2[MAX_N], r1[MAX_N], r2[MAX_N];
+  run(&c, n, v, g, dy, old, s1, s2);
+  call ref = c;
+  ref.isa = GLK_ISA_SCALAR;
+  run(&ref, n, v, g, dy, old, r1, r2);
+  for (int i = 0; i < n; i++) {
+    long double dv, dg, scale;
+    oracle_backward(c.act, v[i], g[i], dy[i], &oracle_default_params, &dv, &dg, &scale);
+    if (c.accumulate) scale += fabsl(old[i]) + fabsl(dg) * 4;
+    const long double dv_scale = c.accumulate ? fabsl(old[i]) + fabsl(dv) * 4 : 0;
+    check(&c, c.backward ? "dv" : "y", n, i, s1[i], r1[i], c.backward ? dv_scale : 0, v, g);
+    if (c.backward) check(&c, "dg", n, i, s2[i], r2[i], isfinite(scale) ? scale : 0, v, g);
+  }
+}
+
+static const glk_dtype kDtypes[] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16};
+
+/* Random inputs at every length, for every kernel. */
+static void test_lengths(void **state) {
+  (void)state;
+  int isas = 0;
+  for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
+    if (!glk_isa_supported(isa)) continue;
+    isas++;
+    rng r = {99};
+    for (size_t d = 0; d < 3; d++)
+      for (int act = 0; act < GLK_ACT_COUNT; act++)
+        for (int n = 1; n <= MAX_N; n++) {
+          long double v[MAX_N], g[MAX_N], dy[MAX_N], old[MAX_N];
+          for (int i = 0; i < n; i++) {
+            v[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -9, 9));
+            g[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -20, 20));
+            dy[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -2, 2));
+            old[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -1, 1));
+          }
+          for (int form = 0; form < 4; form++)
+            for (int dir = 0; dir < 3; dir++) {
+              call c = {isa, kDtypes[d], (glk_act)act, form >> 1, form & 1,
+                        dir > 0, dir == 2};
+              compare(c, n, v, g, dy, old);
+            }
+        }
+  }
+  if (!isas) skip(); /* no SIMD ISA on this machine */
+}
+
+/* Special values in every lane, as gate and as value, among ordinary ones. */
+static void test_special_values_in_every_lane(void **state) {
+  (void)state;
+  const long double specials[] = {
+      NAN, INFINITY, -INFINITY, 0.0L, -0.0L, -95, -88.5L, -104.5L, -120, -150,
+      0x1p-130L, -0x1p-130L, FLT_MAX, -FLT_MAX, 7, -7, 8, 60000};
+  int isas = 0;
+  for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
+    if (!glk_isa_supported(isa)) continue;
+    isas++;
+    rng r = {7};
+    const int n = 2 * 16 + 3;
+    for (size_t d = 0; d < 3; d++)
+      for (int act = 0; act < GLK_ACT_COUNT; act++)
+        for (size_t s = 0; s < sizeof specials / sizeof specials[0]; s++) {
+          long double val = specials[s];
+          /* the clamp limit's neighbours, and values the dtype can hold */
+          if (s == 14 || s == 15) val = nextafterf((float)val, s == 14 ? 8 : -8);
+          val = isfinite(val) ? dtype_truncate(kDtypes[d], val) : val;
+          for (int lane = 0; lane < n; lane += 1) {
+            long double v[MAX_N], g[MAX_N], dy[MAX_N], old[MAX_N];
+            for (int i = 0; i < n; i++) {
+              v[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -3, 3));
+              g[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -6, 6));
+              dy[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -2, 2));
+              old[i] = 0;
+            }
+            (lane & 1 ? v : g)[lane] = val;
+            for (int form = 0; form < 2; form++)
+              for (int dir = 0; dir < 2; dir++) {
+                call c = {isa, kDtypes[d], (glk_act)act, form, lane % 3 == 0, dir, 0};
+                compare(c, n, v, g, dy, old);
+              }
+          }
+        }
+  }
+  if (!isas) skip();
+}
+
+int main(void) {
+  if (isa_unavailable()) return GLK_SKIP_EXIT;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lengths),
+      cmocka_unit_test(test_special_values_in_every_lane),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
