@@ -132,21 +132,30 @@ static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
   return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))));
 }
 
-/* w sigmoid(s) = (s < 0 ? w e : w) / (1 + e) */
-static inline vf v_mul_sig(vf w, const sig_parts *q) {
-  const vf num = vf_select(q->neg, vf_mul(w, q->ex.es), w);
-  return v_finish(vf_div(num, q->den), q->fin);
+/*
+ * The v_mul_* helpers compute f(...) * w * w2: f first (it is O(1) or O(x)),
+ * then the multipliers, then the deep-tail scaling. Gradients pass dy as w
+ * and v as w2, so no intermediate such as dy * v or x * v is formed that can
+ * overflow where the result does not.
+ */
+
+/* w sigmoid(s) w2 = (s < 0 ? w e : w) / (1 + e) w2 */
+static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
+  const vf f = vf_div(vf_select(q->neg, q->ex.es, v1()), q->den);
+  return v_finish(vf_mul(vf_mul(f, w), w2), q->fin);
 }
 
-/* w x sigmoid(s) = (s < 0 ? x e w : x w) / (1 + e); x e never meets inf*0 */
-static inline vf v_mul_xsig(vf w, vf x, const sig_parts *q) {
-  const vf num = vf_select(q->neg, vf_mul(vf_mul(v_finite(x), q->ex.es), w), vf_mul(x, w));
-  return v_finish(vf_div(num, q->den), q->fin);
+/* w x sigmoid(s) w2 = (s < 0 ? x e w : x w) / (1 + e) w2; x e never meets
+ * inf * 0 */
+static inline vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
+  const vf f = vf_div(vf_select(q->neg, vf_mul(v_finite(x), q->ex.es), x), q->den);
+  return v_finish(vf_mul(vf_mul(f, w), w2), q->fin);
 }
 
-/* w sigmoid'(s) = w e / (1 + e)^2 */
-static inline vf v_mul_dsig(vf w, const sig_parts *q) {
-  return v_finish(vf_div(vf_mul(w, q->ex.es), vf_mul(q->den, q->den)), q->ex.deep);
+/* w sigmoid'(s) w2 = w e / (1 + e)^2 w2 */
+static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
+  const vf f = vf_div(q->ex.es, vf_mul(q->den, q->den));
+  return v_finish(vf_mul(vf_mul(f, w), w2), q->ex.deep);
 }
 
 /*
@@ -155,12 +164,12 @@ static inline vf v_mul_dsig(vf w, const sig_parts *q) {
  *   s < 0: e (1 + k/(1+e)),  s >= 0: 1 + k e/(1+e);
  * a factor that is exactly 0 gives +0, like the reference's 0 derivative.
  */
-static inline vf v_mul_dxsig(vf w, vf k, const sig_parts *q) {
+static inline vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
   const vf kf = v_finite(k);
   const vf neg = vf_mul(q->ex.es, vf_add(v1(), vf_div(kf, q->den)));
   const vf pos = vf_add(v1(), vf_div(vf_mul(kf, q->ex.e), q->den));
   const vf num = v_plus_zero(vf_select(q->neg, neg, pos));
-  return v_finish(vf_div(vf_mul(w, num), q->den), q->fin);
+  return v_finish(vf_mul(vf_mul(vf_div(num, q->den), w), w2), q->fin);
 }
 
 /* ---- GELU (erf) ------------------------------------------------------------ */
@@ -199,20 +208,21 @@ static inline gelu_parts v_gelu_parts(vf g) {
   return r;
 }
 
-/* w g Phi(g): g < 0: g e Q w (scaled); g >= 0: g w (1 - e Q). */
-static inline vf v_mul_gelu(vf w, vf g, const gelu_parts *r) {
-  const vf neg = vf_mul(vf_mul(vf_mul(v_finite(g), r->ex.es), r->q), w);
-  const vf pos = vf_mul(vf_mul(g, w), vf_fnma(r->ex.e, r->q, v1()));
+/* w g Phi(g) w2: g < 0: g e Q w w2 (scaled); g >= 0: g w (1 - e Q) w2. */
+static inline vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
+  const vf neg = vf_mul(vf_mul(vf_mul(vf_mul(v_finite(g), r->ex.es), r->q), w), w2);
+  const vf pos = vf_mul(vf_mul(vf_mul(vf_fnma(r->ex.e, r->q, v1()), g), w), w2);
   return vf_select(r->neg, v_finish(neg, r->ex.deep), pos);
 }
 
 /* w (Phi(g) + g phi(g)), phi = e/sqrt(2 pi): g < 0: e (Q + g/sqrt(2pi)). */
-static inline vf v_mul_dgelu(vf w, vf g, const gelu_parts *r) {
+static inline vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
   const vf c = vf_set1(0x1.988454p-2f); /* 1/sqrt(2 pi) */
   const vf gf = v_finite(g);
   const vf neg = v_plus_zero(vf_mul(r->ex.es, vf_fma(gf, c, r->q)));
   const vf pos = vf_add(vf_fnma(r->ex.e, r->q, v1()), vf_mul(vf_mul(gf, c), r->ex.e));
-  return vf_select(r->neg, v_finish(vf_mul(w, neg), r->ex.deep), vf_mul(w, pos));
+  return vf_select(r->neg, v_finish(vf_mul(vf_mul(neg, w), w2), r->ex.deep),
+                   vf_mul(vf_mul(pos, w), w2));
 }
 
 /* ---- GELU (tanh) ------------------------------------------------------------ */
@@ -265,23 +275,23 @@ static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
   switch (act) {
     case GLK_ACT_GLU: {
       const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
-      return v_mul_sig(v, &q);
+      return v_mul_sig(v, v1(), &q);
     }
     case GLK_ACT_SWIGLU: {
       const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
-      return v_mul_xsig(v, g, &q);
+      return v_mul_xsig(v, v1(), g, &q);
     }
     case GLK_ACT_GEGLU: {
       const gelu_parts r = v_gelu_parts(g);
-      return v_mul_gelu(v, g, &r);
+      return v_mul_gelu(v, v1(), g, &r);
     }
     case GLK_ACT_GEGLU_TANH: {
       const sig_parts q = v_gelu_tanh_parts(g);
-      return v_mul_xsig(v, g, &q);
+      return v_mul_xsig(v, v1(), g, &q);
     }
     case GLK_ACT_GEGLU_QUICK: {
       const sig_parts q = v_quick_parts(g);
-      return v_mul_xsig(v, g, &q);
+      return v_mul_xsig(v, v1(), g, &q);
     }
     case GLK_ACT_REGLU: return vf_mul(v, v_relu(g));
     case GLK_ACT_BILINEAR: return vf_mul(v, g);
@@ -289,7 +299,7 @@ static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
       const vf gc = vf_min_c(g, k->limit);
       const vf vc = vf_min_c(vf_max_c(v, k->neg_limit), k->limit);
       const sig_parts q = v_sig_parts(gc, k->alpha_hi, k->alpha_lo, 0);
-      return v_mul_xsig(vf_add(vc, v1()), gc, &q);
+      return v_mul_xsig(vf_add(vc, v1()), v1(), gc, &q);
     }
   }
   return v;
@@ -298,45 +308,44 @@ static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
 /* dv = dy act(g), dg = dy v act'(g) (swiglu_oai: with its clamps). */
 static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
                               vf *dv, vf *dg) {
-  const vf w = vf_mul(dy, v);
   switch (act) {
     case GLK_ACT_GLU: {
       const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
-      *dv = v_mul_sig(dy, &q);
-      *dg = v_mul_dsig(w, &q);
+      *dv = v_mul_sig(dy, v1(), &q);
+      *dg = v_mul_dsig(dy, v, &q);
       return;
     }
     case GLK_ACT_SWIGLU: {
       const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
-      *dv = v_mul_xsig(dy, g, &q);
-      *dg = v_mul_dxsig(w, g, &q);
+      *dv = v_mul_xsig(dy, v1(), g, &q);
+      *dg = v_mul_dxsig(dy, v, g, &q);
       return;
     }
     case GLK_ACT_GEGLU: {
       const gelu_parts r = v_gelu_parts(g);
-      *dv = v_mul_gelu(dy, g, &r);
-      *dg = v_mul_dgelu(w, g, &r);
+      *dv = v_mul_gelu(dy, v1(), g, &r);
+      *dg = v_mul_dgelu(dy, v, g, &r);
       return;
     }
     case GLK_ACT_GEGLU_TANH: {
       const sig_parts q = v_gelu_tanh_parts(g);
-      *dv = v_mul_xsig(dy, g, &q);
-      *dg = v_mul_dxsig(w, v_gelu_tanh_k(g), &q);
+      *dv = v_mul_xsig(dy, v1(), g, &q);
+      *dg = v_mul_dxsig(dy, v, v_gelu_tanh_k(g), &q);
       return;
     }
     case GLK_ACT_GEGLU_QUICK: {
       const sig_parts q = v_quick_parts(g);
-      *dv = v_mul_xsig(dy, g, &q);
-      *dg = v_mul_dxsig(w, q.s, &q);
+      *dv = v_mul_xsig(dy, v1(), g, &q);
+      *dg = v_mul_dxsig(dy, v, q.s, &q);
       return;
     }
     case GLK_ACT_REGLU:
       *dv = vf_mul(dy, v_relu(g));
-      *dg = vf_mul(w, v_drelu(g));
+      *dg = vf_mul(vf_mul(dy, v_drelu(g)), v);
       return;
     case GLK_ACT_BILINEAR:
       *dv = vf_mul(dy, g);
-      *dg = vf_mul(w, v_one_or_nan(g));
+      *dg = vf_mul(vf_mul(dy, v_one_or_nan(g)), v);
       return;
     case GLK_ACT_SWIGLU_OAI: {
       const vf gc = vf_min_c(g, k->limit);
@@ -344,9 +353,9 @@ static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts 
       const sig_parts q = v_sig_parts(gc, k->alpha_hi, k->alpha_lo, 0);
       const vm v_out = vm_or(vf_gt(v, k->limit), vf_lt(v, k->neg_limit));
       /* the clamp's derivative is NaN at a NaN v */
-      *dv = vf_select(v_out, v0(), vf_select(vf_eq(v, v), v_mul_xsig(dy, gc, &q), v));
+      *dv = vf_select(v_out, v0(), vf_select(vf_eq(v, v), v_mul_xsig(dy, v1(), gc, &q), v));
       *dg = vf_select(vf_gt(g, k->limit), v0(),
-                      v_mul_dxsig(vf_mul(dy, vf_add(vc, v1())), q.s, &q));
+                      v_mul_dxsig(dy, vf_add(vc, v1()), q.s, &q));
       return;
     }
   }
