@@ -28,9 +28,13 @@ static int glk_ld(glk_mat m, int row_major, int64_t *ld) {
 }
 
 glk_status glk__mat_from(const glk_tensor *t, const char *name, glk_mat *m) {
-  const glk_mat v = {t->data, t->shape[0], t->shape[1], t->strides[0],
-                     t->strides[1]};
+  glk_mat v = {t->data, t->shape[0], t->shape[1], t->strides[0],
+               t->strides[1]};
   int64_t ld;
+  if (v.rows == 0 || v.cols == 0) { /* no element: any strides will do */
+    v.rs = v.cols > 0 ? v.cols : 1;
+    v.cs = 1;
+  }
   if (v.rows > INT_MAX || v.cols > INT_MAX)
     return glk__fail(GLK_ERR_OVERFLOW,
                      "%s is %lld x %lld; BLAS takes extents up to %d", name,
