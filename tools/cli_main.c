@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_bench.h"
 #include "cli_demo.h"
 #include "cli_files.h"
 #include "glukit.h"
@@ -75,6 +76,7 @@ static void print_usage(FILE *out) {
           "       glukit backward [options] [--accumulate] X.npy DY.npy "
           "DX.npy\n"
           "       glukit demo\n"
+          "       glukit bench [options]\n"
           "       glukit --version\n"
           "Run `glukit COMMAND --help` for the options of each command.\n");
 }
@@ -302,6 +304,7 @@ int main(int argc, char **argv) {
     print_usage(stdout);
     return 0;
   }
+  if (strcmp(command, "bench") == 0) return cli_bench(argc - 2, argv + 2);
   int is_forward = strcmp(command, "forward") == 0;
   int is_backward = strcmp(command, "backward") == 0;
   int is_demo = strcmp(command, "demo") == 0;
