@@ -107,17 +107,17 @@ static void json_row(FILE *f, const bench_row *r) {
   fprintf(f, "], \"dim\": %d, \"layout\": \"%s\", \"dtype\": \"%s\", "
           "\"act\": \"%s\", \"direction\": \"%s\", \"threads\": %d, "
           "\"reps\": %d, \"batch\": %ld, \"bytes\": %.0f, \"time_ns\": %.3f, "
-          "\"gbps\": %.4f, \"ns_per_y_element\": %.6f, "
-          "\"stream_kind\": \"%s\", \"stream_gbps\": %.4f, "
-          "\"stream_plain_gbps\": %.4f, \"stream_nt_gbps\": ",
+          "\"gbps\": %.6g, \"ns_per_y_element\": %.6f, "
+          "\"stream_kind\": \"%s\", \"stream_gbps\": %.6g, "
+          "\"stream_plain_gbps\": %.6g, \"stream_nt_gbps\": ",
           r->dim, r->layout == GLK_LAYOUT_INTERLEAVED ? "interleaved" : "halves",
           glk_dtype_name(r->dtype), glk_act_name(r->act),
           r->backward ? "backward" : "forward", r->threads, r->reps, r->batch,
           r->bytes, r->call_ns, r->bytes / r->call_ns, r->call_ns / r->y_elements,
           kind, r->bytes / stream_ns, r->bytes / r->stream_plain_ns);
-  if (r->stream_nt_ns > 0) fprintf(f, "%.4f", r->bytes / r->stream_nt_ns);
+  if (r->stream_nt_ns > 0) fprintf(f, "%.6g", r->bytes / r->stream_nt_ns);
   else fputs("null", f);
-  fprintf(f, ", \"ratio_to_stream\": %.4f}", bench_row_ratio(r));
+  fprintf(f, ", \"ratio_to_stream\": %.6g}", bench_row_ratio(r));
 }
 
 int bench_write_json(const char *path, const bench_machine *m,

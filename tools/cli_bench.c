@@ -85,15 +85,18 @@ static int parse_long(const char *text, long lo, long hi, long *value) {
   return end != text && *end == '\0' && *value >= lo && *value <= hi;
 }
 
-static int parse_shape(char *text, int32_t *rank, int64_t *shape) {
+static int parse_shape(const char *text, int32_t *rank, int64_t *shape) {
   *rank = 0;
-  for (char *save = NULL, *tok = strtok_r(text, "x", &save); tok;
-       tok = strtok_r(NULL, "x", &save)) {
-    long v;
-    if (*rank == GLK_MAX_RANK || !parse_long(tok, 1, 1L << 40, &v)) return 0;
+  for (const char *at = text;; at++) { /* extents separated by single 'x's */
+    char *end;
+    long long v = strtoll(at, &end, 10);
+    if (end == at || v < 1 || v > (1LL << 40) || *rank == GLK_MAX_RANK ||
+        (*end != 'x' && *end != '\0'))
+      return 0;
     shape[(*rank)++] = v;
+    if (*end == '\0') return 1;
+    at = end;
   }
-  return *rank > 0;
 }
 
 /* Applies a list option ("--shape", "--act", ...) to c. */

@@ -15,7 +15,8 @@ def _detach(obj):
 
 
 def forward(x, act="glu", dim=-1, gate="second", layout="halves",
-            alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT, out=None, dtype=None):
+            alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT, out=None, dtype=None,
+            num_threads=0, isa="auto"):
     """Y = value * act(gate), value and gate taken from x along `dim`.
 
     x: a NumPy array or CPU torch tensor (f32, f64, f16, bf16; any strides).
@@ -23,10 +24,15 @@ def forward(x, act="glu", dim=-1, gate="second", layout="halves",
     layout: "halves", or "interleaved" pairs (x0, x1), (x2, x3), ...
     out: an array or tensor to write Y into; otherwise a new one of x's kind.
     dtype: "bf16" when x is a NumPy uint16 array holding bfloat16.
+    num_threads: threads for this call; 0 means $GLUKIT_NUM_THREADS or
+    every core, 1 the calling thread only.
+    isa: "auto" (the best this CPU has), or "scalar", "avx2", "avx512",
+    "neon" to force one; an ISA the CPU lacks raises GlukitError.
     Returns Y.
     """
     x = _detach(x)
-    options = _lib.make_options(act, dim, gate, layout, alpha, limit)
+    options = _lib.make_options(act, dim, gate, layout, alpha, limit,
+                                isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     if out is None:
         out = empty_like_kind(x, output_shape(tuple(x.shape), options.dim))
@@ -38,15 +44,17 @@ def forward(x, act="glu", dim=-1, gate="second", layout="halves",
 
 def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
              alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT, out=None, accumulate=False,
-             dtype=None):
+             dtype=None, num_threads=0, isa="auto"):
     """dX, the gradient of sum(dy * forward(x)) with respect to x.
 
     out: where to write dX; it may be x itself (in-place backward).
     accumulate: add the gradient into `out` (which must then be given).
+    num_threads, isa: as for forward.
     Returns dX.
     """
     x, dy = _detach(x), _detach(dy)
-    options = _lib.make_options(act, dim, gate, layout, alpha, limit, accumulate)
+    options = _lib.make_options(act, dim, gate, layout, alpha, limit, accumulate,
+                                isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     dyt = describe(dy, dtype, what="dy")
     if out is None:
@@ -60,10 +68,12 @@ def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
 
 
 def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIMIT,
-                  out=None, dtype=None):
-    """Y = value * act(gate) for two separate tensors of one shape."""
+                  out=None, dtype=None, num_threads=0, isa="auto"):
+    """Y = value * act(gate) for two separate tensors of one shape;
+    num_threads, isa: as for forward."""
     value, gate = _detach(value), _detach(gate)
-    options = _lib.make_options(act, alpha=alpha, limit=limit)
+    options = _lib.make_options(act, alpha=alpha, limit=limit, isa=isa,
+                                num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
     if out is None:
@@ -75,11 +85,14 @@ def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIM
 
 
 def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
-                   limit=DEFAULT_LIMIT, out=None, accumulate=False, dtype=None):
+                   limit=DEFAULT_LIMIT, out=None, accumulate=False, dtype=None,
+                   num_threads=0, isa="auto"):
     """(dvalue, dgate) for forward_split; out: an optional (dvalue, dgate)
-    pair to write into (each may be the matching input, in place)."""
+    pair to write into (each may be the matching input, in place);
+    num_threads, isa: as for forward."""
     value, gate, dy = _detach(value), _detach(gate), _detach(dy)
-    options = _lib.make_options(act, alpha=alpha, limit=limit, accumulate=accumulate)
+    options = _lib.make_options(act, alpha=alpha, limit=limit, accumulate=accumulate,
+                                isa=isa, num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
     dyt = describe(dy, dtype, what="dy")
