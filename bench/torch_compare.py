@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""glukit against PyTorch, in one process, on the same tensors and threads.
+
+    PYTHONPATH=python GLUKIT_LIBRARY=build/libglukit.so \\
+        /usr/bin/python3 bench/torch_compare.py [--shape 4096x8192] [--json F]
+
+For each shape, dtype, variant, direction and thread count, times glukit
+through the Python package (out= preallocated, num_threads=n) and PyTorch's
+ways of computing the same thing (torch.set_num_threads(n)), alternately,
+and prints the median time per call and glukit's speedup over each.
+
+What is timed on the PyTorch side (last axis, value first, gate second):
+  glu fwd      aten.glu.out(x, -1, out=y)       preallocated, one kernel
+               F.glu(x, -1)                     allocates y
+  glu bwd      aten.glu_backward.grad_input(dy, x, -1, grad_input=dx)
+               autograd of F.glu                torch.autograd.grad on a
+                                                retained graph: the backward
+                                                only, allocating as training does
+  swiglu/geglu fwd
+               act(g) * v                       the usual way: two allocations
+               mul(act(g), v, out=y)            one temporary
+               act.out(g, out=t); mul.out       no allocation (t preallocated)
+               (an in-place act_(g) would overwrite X, so it is not the same
+               operation; the .out form saves the same allocation)
+  swiglu/geglu bwd
+               autograd of act(g) * v           as above
+               act.out, mul.out, act_backward.grad_input into the halves of a
+               preallocated dx: PyTorch's own kernels, no allocation
+GB/s counts the bytes of X + Y (forward) or X + dY + dX (backward) for
+every contender, whatever extra traffic its temporaries cause. Python call
+overhead is in every number, so for tiny shapes (8x64) these measure call
+overhead; `glukit bench` gives the C-level times.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+import glukit
+
+aten = torch.ops.aten
+DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16,
+          "f64": torch.float64}
+ACT_FNS = {"swiglu": (F.silu, aten.silu.out, aten.silu_backward.grad_input),
+           "geglu": (F.gelu, aten.gelu.out, aten.gelu_backward.grad_input)}
+BATCH_S = 0.002       # a repetition lasts about this long
+ROW_BUDGET_S = 0.4    # automatic repetitions: about this per contender
+
+
+def autograd_backward(make_y, x, dy):
+    """The backward of make_y(x) alone: the graph is built once, retained."""
+    xr = x.detach().requires_grad_()
+    y = make_y(xr)
+    return lambda: torch.autograd.grad(y, xr, dy, retain_graph=True)
+
+
+def torch_contenders(act, backward, x, y, dy, dx):
+    """(name, fn) pairs for PyTorch; the first is the usual way to write it."""
+    if act == "glu":
+        if backward:
+            return [("glu_backward.grad_input",
+                     lambda: aten.glu_backward.grad_input(dy, x, -1, grad_input=dx)),
+                    ("autograd F.glu", autograd_backward(lambda t: F.glu(t, -1), x, dy))]
+        return [("glu.out", lambda: aten.glu.out(x, -1, out=y)),
+                ("F.glu", lambda: F.glu(x, -1))]
+    fn, fn_out, fn_backward = ACT_FNS[act]
+    name = fn.__name__
+    v, g = x.chunk(2, dim=-1)
+    t = torch.empty_like(y)
+    if backward:
+        dv, dg = dx.chunk(2, dim=-1)
+
+        def composed():
+            fn_out(g, out=t)
+            torch.mul(dy, t, out=dv)
+            torch.mul(dy, v, out=t)
+            fn_backward(t, g, grad_input=dg)
+        return [("autograd %s(g)*v" % name,
+                 autograd_backward(lambda r: fn(r.chunk(2, -1)[1]) * r.chunk(2, -1)[0],
+                                   x, dy)),
+                ("%s_backward composed, out=" % name, composed)]
+    return [("%s(g)*v" % name, lambda: fn(g) * v),
+            ("mul(%s(g),v,out=y)" % name, lambda: torch.mul(fn(g), v, out=y)),
+            ("%s.out+mul.out" % name, lambda: (fn_out(g, out=t), torch.mul(t, v, out=y)))]
+
+
+def per_call(fn, batch):
+    start = time.perf_counter()
+    for _ in range(batch):
+        fn()
+    return (time.perf_counter() - start) / batch
+
+
+def time_alternately(contenders, reps):
+    """Median seconds per call of each contender, timed in rotating order."""
+    batches = []
+    for _, fn in contenders:
+        fn()  # warm-up: allocator, pages, thread pools
+        once = per_call(fn, 1)
+        batches.append(max(1, int(BATCH_S / once)) if once < BATCH_S else 1)
+    if reps == 0:
+        slowest = max(per_call(fn, b) * b for (_, fn), b in zip(contenders, batches))
+        reps = min(21, max(3, int(ROW_BUDGET_S / slowest)))
+    samples = [[] for _ in contenders]
+    n = len(contenders)
+    for r in range(reps):
+        for k in range(n):
+            i = (r + k) % n
+            samples[i].append(per_call(contenders[i][1], batches[i]))
+    return [statistics.median(s) for s in samples], reps
+
+
+def check_same_result(act, backward, ours, theirs, dtype):
+    tol = 2e-2 if dtype in (torch.bfloat16, torch.float16) else 1e-4
+    if not torch.allclose(ours.double(), theirs.double(), rtol=tol, atol=tol):
+        raise SystemExit("glukit and PyTorch disagree on %s %s" %
+                         (act, "backward" if backward else "forward"))
+
+
+def run_case(shape, dtype_name, act, backward, threads, reps, tensors):
+    x, y, dy, dx = tensors
+    torch.set_num_threads(threads)
+    if backward:
+        ours = ("glukit", lambda: glukit.backward(x, dy, act=act, out=dx, num_threads=threads))
+    else:
+        ours = ("glukit", lambda: glukit.forward(x, act=act, out=y, num_threads=threads))
+    theirs = torch_contenders(act, backward, x, y, dy, dx)
+    # Same operation? glukit writes y/dx; the first PyTorch form returns its own.
+    ours[1]()
+    mine = (dx if backward else y).clone()
+    ref = theirs[0][1]()
+    ref = ref[0] if isinstance(ref, tuple) else ref
+    check_same_result(act, backward, mine, ref, x.dtype)
+    times, reps = time_alternately([ours] + theirs, reps)
+    nbytes = x.numel() * x.element_size() * (2.5 if backward else 1.5)
+    rows = []
+    for (name, _), t in zip([ours] + theirs, times):
+        rows.append({"shape": list(shape), "dtype": dtype_name, "act": act,
+                     "direction": "backward" if backward else "forward",
+                     "threads": threads, "impl": name, "reps": reps, "time_s": t,
+                     "gbps": nbytes / t / 1e9, "glukit_speedup": t / times[0]})
+    return rows
+
+
+def fmt_time(s):
+    return ("%.1f ns" % (s * 1e9) if s < 1e-6 else
+            "%.2f us" % (s * 1e6) if s < 1e-3 else "%.2f ms" % (s * 1e3))
+
+
+def print_rows(rows):
+    for i, r in enumerate(rows):
+        head = ("%-12s %-5s %-7s %-3s %3d" % ("x".join(map(str, r["shape"])), r["dtype"],
+                r["act"], "bwd" if r["direction"] == "backward" else "fwd", r["threads"])) if i == 0 else " " * 34
+        print("%s  %-32s %11s %7.1f %8s" % (head, r["impl"], fmt_time(r["time_s"]),
+              r["gbps"], "-" if i == 0 else "%.2fx" % r["glukit_speedup"]), flush=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def parse_list(text, conv=str):
+    return [conv(t) for t in text.split(",") if t]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--shape", default="8x64,256x4096,4096x8192,8192x28672",
+                   help="comma list of RxC shapes of X")
+    p.add_argument("--act", default="glu,swiglu,geglu")
+    p.add_argument("--dtype", default="f32,bf16")
+    p.add_argument("--threads", default="1,%d" % (os.cpu_count() or 1))
+    p.add_argument("--direction", choices=("forward", "backward", "both"), default="both")
+    p.add_argument("--reps", type=int, default=0, help="0: 3 to 21 by duration")
+    p.add_argument("--json", help="also write the results here")
+    a = p.parse_args()
+    shapes = [tuple(int(n) for n in s.split("x")) for s in parse_list(a.shape)]
+    threads = sorted(set(parse_list(a.threads, int)))
+    directions = [d for d in (False, True)
+                  if a.direction == "both" or a.direction == ("backward" if d else "forward")]
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
+               "glukit_version": glukit.version(),
+               "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    print("glukit %(glukit_version)s vs PyTorch %(torch)s, %(cpu)s, %(cores)d cores, "
+          "%(date)s" % machine)
+    print("GB/s: bytes of X + Y (fwd) or X + dY + dX (bwd) per second; last column: "
+          "glukit's speedup over that row\n")
+    results = []
+    gen = torch.Generator().manual_seed(0)
+    for shape in shapes:
+        for dtype_name in parse_list(a.dtype):
+            dtype = DTYPES[dtype_name]
+            half = shape[:-1] + (shape[-1] // 2,)
+            x = torch.randn(shape, generator=gen).to(dtype)
+            y = torch.empty(half, dtype=dtype)
+            dy = torch.randn(half, generator=gen).to(dtype)
+            dx = torch.empty(shape, dtype=dtype)
+            for backward in directions:
+                for act in parse_list(a.act):
+                    for n in threads:
+                        rows = run_case(shape, dtype_name, act, backward, n, a.reps,
+                                        (x, y, dy, dx))
+                        print_rows(rows)
+                        results += rows
+            del x, y, dy, dx
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"machine": machine, "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
