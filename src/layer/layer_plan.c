@@ -139,7 +139,7 @@ static glk_status glk_layer_up(glk_layer_plan *plan, const glk_glu_layer *l,
  */
 static void glk_layer_blocks(glk_layer_plan *plan, const glk_glu_layer *l) {
   int64_t tb = l->token_block ? l->token_block : 256;
-  int64_t nb = l->hidden_block ? l->hidden_block : 128;
+  int64_t nb = l->hidden_block ? l->hidden_block : 512;
   if (tb > plan->tokens) tb = plan->tokens;
   if (nb > plan->hidden) nb = plan->hidden;
   plan->tb = tb > 0 ? tb : 1;
