@@ -295,6 +295,7 @@ GLK_API glk_status glk_glu_backward(const glk_glu_layer *layer,
                                     const glk_glu_layer *grads,
                                     void *workspace, size_t workspace_size,
                                     const glk_options *options);
+/* ---- end of GLU layer ---- */
 
 #ifdef __cplusplus
 }
