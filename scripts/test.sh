@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
-          python3-numpy python3-torch python3-pytest python3-hypothesis)
+          python3-numpy python3-torch python3-pytest python3-hypothesis
+          libopenblas-dev zlib1g-dev python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
