@@ -55,6 +55,15 @@ foreach(lib glukit glukit_static)
   target_link_directories(${lib} PRIVATE ${GLUKIT_CBLAS_DIR})
 endforeach()
 
+# Static consumers of glukit.pc need the BLAS too: glukit.pc.in may name
+# @GLUKIT_PC_LAYER_LIBS@ in Libs.private; it is configured again here, now
+# that the value is known (without the placeholder the file is unchanged).
+set(GLUKIT_PC_LAYER_LIBS "-l${GLUKIT_CBLAS_NAME}")
+if(DEFINED GLUKIT_PC_TO_PREFIX)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/glukit.pc.in
+                 ${PROJECT_BINARY_DIR}/glukit.pc @ONLY)
+endif()
+
 foreach(dir bench/layer examples/digits tests/layer)
   if(EXISTS ${PROJECT_SOURCE_DIR}/${dir}/CMakeLists.txt)
     add_subdirectory(${dir})
