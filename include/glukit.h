@@ -233,6 +233,8 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
  * blocks, so Z is never materialised: the caller provides a workspace of
  * glk_glu_workspace_size() bytes, which is all the extra memory a call uses
  * (no allocation inside). The backward recomputes Z block by block from X.
+ * The workspace (any alignment) must not overlap a tensor of the call;
+ * a thread needs its own.
  *
  * Tensors are rank 2 (biases rank 1), all f32 or all f64 (f16/bf16 are
  * refused with GLK_ERR_INVALID_ARGUMENT). A matrix may be row-major or
