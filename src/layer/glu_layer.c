@@ -100,12 +100,9 @@ GLK_API glk_status glk_glu_forward(const glk_glu_layer *layer,
     const int64_t tn = p.tokens - t0 < p.tb ? p.tokens - t0 : p.tb;
     glk_mat xt = glk__mat_block(p.x, p.es, t0, tn, 0, p.d_in);
     glk_mat yt = glk__mat_block(p.y, p.es, t0, tn, 0, p.d_out);
-    if (p.has_down) { /* Y_t starts as b2 (or 0): the blocks add into it */
-      if (p.b_down.p)
-        glk__fill_rows(p.dtype, yt, p.b_down, 0);
-      else
-        glk__zero_mat(p.dtype, yt);
-    }
+    /* Y_t starts as b2, or the first block's product overwrites it. */
+    if (p.has_down && p.b_down.p) glk__fill_rows(p.dtype, yt, p.b_down, 0);
+    if (p.has_down && !p.b_down.p && p.hidden == 0) glk__zero_mat(p.dtype, yt);
     for (int64_t j0 = 0; j0 < p.hidden; j0 += p.nb) {
       const int64_t jn = p.hidden - j0 < p.nb ? p.hidden - j0 : p.nb;
       glk_mat z = glk_dense(ws, tn, 2 * jn);
@@ -116,7 +113,7 @@ GLK_API glk_status glk_glu_forward(const glk_glu_layer *layer,
       if ((st = glk_activate(&p, z, h))) return st;
       if (p.has_down)
         glk__gemm(p.dtype, yt, h, glk__mat_block(p.down, p.es, j0, jn, 0, p.d_out),
-                  1);
+                  j0 == 0 && !p.b_down.p ? 0 : 1);
     }
   }
   return GLK_OK;

@@ -20,7 +20,10 @@
 /* Forward through the layer; returns Y as logical doubles. */
 static double *layer_forward(layer_case *c, int col_major_y) {
   const int64_t out = case_out_cols(c);
-  tbuf y = tbuf_mat(c->dt, c->T, out, NULL, col_major_y, 1);
+  double *poison = malloc((size_t)(c->T * out + 1) * sizeof *poison);
+  for (int64_t i = 0; i < c->T * out; i++) poison[i] = NAN; /* all written? */
+  tbuf y = tbuf_mat(c->dt, c->T, out, poison, col_major_y, 1);
+  free(poison);
   size_t ws = 0;
   assert_int_equal(glk_glu_workspace_size(&c->layer, c->T, 0, &c->opt, &ws),
                    GLK_OK);
