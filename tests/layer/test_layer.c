@@ -81,7 +81,7 @@ static void layer_backward(layer_case *c, const double *dy, int accumulate,
              before.db2);
   uint64_t s = 7;
   for (int64_t i = 0; i < c->T * c->D; i++)
-    before.dx[i] = accumulate ? (float)rng_uniform(&s) : 1e30; /* poison */
+    before.dx[i] = accumulate ? (float)rng_uniform(&s) : NAN; /* poison */
   tbuf tdx = tbuf_mat(c->dt, c->T, c->D, before.dx, 1, 2);
   glk_options o = c->opt;
   o.accumulate = accumulate;
