@@ -3,13 +3,15 @@
 # packages it needs (as root), then
 #   1. a release build: every C test under ctest (cmocka), packaging tests;
 #   2. a debug build under AddressSanitizer + UBSan: the C tests again;
-#   3. the CLI and Python tests (pytest + hypothesis, against PyTorch).
+#   3. the CLI and Python tests (pytest + hypothesis, against PyTorch);
+#   4. an AArch64 cross build whose C tests run under qemu-aarch64 (NEON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
           python3-numpy python3-torch python3-pytest python3-hypothesis
-          libopenblas-dev zlib1g-dev python3-sklearn)
+          libopenblas-dev zlib1g-dev python3-sklearn
+          gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -22,6 +24,8 @@ if ((${#missing[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # arm64 packages (cmocka for the cross-built tests) come from multiarch
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -43,3 +47,9 @@ if [[ -x scripts/test_python.sh ]]; then
   echo "== CLI and Python tests"
   scripts/test_python.sh build-test
 fi
+
+echo "== AArch64 cross build, C tests under qemu-aarch64 (NEON)"
+cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake >/dev/null
+cmake --build build-arm64 -j "$jobs"
+(cd build-arm64 && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")
