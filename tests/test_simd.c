@@ -6,7 +6,8 @@
  * +-inf, +-0, subnormals, deep tails, the largest finite values, the clamp
  * limit and its neighbours) in every lane position. Finite results must lie
  * within the documented bound of the reference; NaN, infinities and signed
- * zeros must match exactly.
+ * zeros must match exactly; and the SIMD ISAs must agree with each other
+ * value for value.
  */
 #include <float.h>
 #include <math.h>
@@ -109,10 +110,28 @@ static void check(const call *c, const char *what, int n, int i, long double got
              c->accumulate ? " acc" : "", n, what, i, got, ref, v[i], g[i]);
 }
 
+static int same_bits(long double a, long double b) {
+  return (isnan(a) && isnan(b)) || (a == b && !signbit(a) == !signbit(b));
+}
+
 static void compare(call c, int n, const long double *v, const long double *g,
                     const long double *dy, const long double *old) {
   long double s1[MAX_N], s2[MAX_N], r1[MAX_N], r2[MAX_N];
   run(&c, n, v, g, dy, old, s1, s2);
+  /* Every SIMD ISA runs the same template with the same operations: their
+   * results must agree value for value (NaN payloads aside). */
+  for (glk_isa other = GLK_ISA_AVX2; other < c.isa; other++) {
+    if (!glk_isa_supported(other)) continue;
+    call o = c;
+    o.isa = other;
+    long double o1[MAX_N], o2[MAX_N];
+    run(&o, n, v, g, dy, old, o1, o2);
+    for (int i = 0; i < n; i++)
+      if (!same_bits(s1[i], o1[i]) || (c.backward && !same_bits(s2[i], o2[i])))
+        fail_msg("%s and %s differ: %s %s n=%d at %d: %.12Lg/%.12Lg vs %.12Lg/%.12Lg",
+                 glk_isa_name(c.isa), glk_isa_name(other), glk_dtype_name(c.dt),
+                 glk_act_name(c.act), n, i, s1[i], s2[i], o1[i], o2[i]);
+  }
   call ref = c;
   ref.isa = GLK_ISA_SCALAR;
   run(&ref, n, v, g, dy, old, r1, r2);
