@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
           python3-numpy python3-torch python3-pytest python3-hypothesis
           libopenblas-dev zlib1g-dev python3-sklearn
-          gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64)
+          gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64
+          valgrind clang libclang-rt-14-dev libmpfr-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -53,3 +54,16 @@ cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake >/dev/null
 cmake --build build-arm64 -j "$jobs"
 (cd build-arm64 && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")
+
+echo "== ThreadSanitizer: the threaded paths"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS=-fsanitize=thread -DGLUKIT_BUILD_LAYER=OFF >/dev/null
+cmake --build build-tsan -j "$jobs" --target test_threads test_matrix test_api
+(cd build-tsan && ctest --output-on-failure -R 'test_threads|test_matrix$|test_api$')
+
+echo "== valgrind memcheck over the CLI"
+tests/cli/valgrind_cli.sh build-test
+
+echo "== libFuzzer: each target for 60 s, then the seed corpora replayed"
+scripts/fuzz.sh 60
+(cd build-fuzz && ctest --output-on-failure -R 'fuzz_')
