@@ -247,6 +247,8 @@ static void check_elem(cmp *k, const slot *out, const int64_t *oidx, int role,
     const long double check[4] = {f, other * f, fabsl(v * dy) * (role == 2), fabsl(v) * f * (role == 2)};
     for (int i = 0; i < 4; i++)
       if (check[i] != 0 && !(check[i] >= 0x1p-126L && check[i] <= 0x1p127L)) return;
+    /* forward deep tail: v times the 2^100-scaled tail overflows f32 */
+    if (fabsl(v) > 0x1p27L && f < 0x1p-40L) return;
   }
   if (!(tail == tail) || isinf(tail)) tail = 0;
   /* The same limit where the other factors reach 2^63 (e.g. dy = inf):
