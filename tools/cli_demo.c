@@ -14,8 +14,19 @@
 
 enum { ROWS = 4, COLS = 16, HALF = COLS / 2 };
 
-/* Largest error, in units in the last place of f32, that passes. */
-static const double pass_ulps = 1.0;
+/* The README's documented f32 bound, in ULP, of the kernels in use: the
+ * reference kernels round once from double; the SIMD kernels compute in f32. */
+static double documented_bound(glk_isa isa, glk_act act) {
+  if (isa == GLK_ISA_SCALAR || act == GLK_ACT_REGLU || act == GLK_ACT_BILINEAR)
+    return 1.0;
+  return 6.0;
+}
+
+/* Where dg's terms cancel (near a zero of act'), its error is bounded by the
+ * working precision times the terms' size: 2^-50 (double) or 2^-22 (f32). */
+static long double working_precision(glk_isa isa) {
+  return isa == GLK_ISA_SCALAR ? 0x1p-50L : 0x1p-22L;
+}
 
 typedef struct demo_variant {
   glk_act act;
@@ -50,7 +61,8 @@ static long double sigmoid_ld(long double x) {
 }
 
 /* act(g) and its derivative, for every variant but swiglu_oai. */
-static void act_ld(glk_act act, long double g, long double *a, long double *da) {
+static void act_ld(glk_act act, long double g, long double *a, long double *da,
+                   long double *da_scale) {
   const long double k = 0.797884560802865355879892119868763737L; /* sqrt(2/pi) */
   const long double c = 0.044715L, quick = 1.702L;
   const long double inv_sqrt2 = 0.707106781186547524400844362104849039L;
@@ -60,17 +72,19 @@ static void act_ld(glk_act act, long double g, long double *a, long double *da) 
     case GLK_ACT_GLU:
       s = sigmoid_ld(g);
       *a = s;
-      *da = s * (1 - s);
+      *da = *da_scale = s * (1 - s);
       break;
     case GLK_ACT_SWIGLU:
       s = sigmoid_ld(g);
       *a = g * s;
       *da = s + g * s * (1 - s);
+      *da_scale = s + fabsl(g * s * (1 - s));
       break;
     case GLK_ACT_GEGLU: {
       long double phi = 0.5L * erfcl(-g * inv_sqrt2); /* normal CDF */
       *a = g * phi;
       *da = phi + g * inv_sqrt2pi * expl(-0.5L * g * g);
+      *da_scale = phi + fabsl(g * inv_sqrt2pi * expl(-0.5L * g * g));
       break;
     }
     case GLK_ACT_GEGLU_TANH: {
@@ -78,27 +92,30 @@ static void act_ld(glk_act act, long double g, long double *a, long double *da) 
       s = sigmoid_ld(2 * u); /* (1 + tanh u) / 2 */
       *a = g * s;
       *da = s + g * 2 * s * (1 - s) * k * (1 + 3 * c * g * g);
+      *da_scale = s + fabsl(g * 2 * s * (1 - s) * k * (1 + 3 * c * g * g));
       break;
     }
     case GLK_ACT_GEGLU_QUICK:
       s = sigmoid_ld(quick * g);
       *a = g * s;
       *da = s + quick * g * s * (1 - s);
+      *da_scale = s + fabsl(quick * g * s * (1 - s));
       break;
     case GLK_ACT_REGLU:
       *a = g > 0 ? g : 0;
-      *da = g > 0;
+      *da = *da_scale = g > 0;
       break;
     default: /* bilinear */
       *a = g;
-      *da = 1;
+      *da = *da_scale = 1;
       break;
   }
 }
 
 /* Exact y, dL/dv and dL/dg for one (v, g) pair and upstream gradient dy. */
 static void reference(glk_act act, long double v, long double g, long double dy,
-                      long double *y, long double *dv, long double *dg) {
+                      long double *y, long double *dv, long double *dg,
+                      long double *dg_scale) {
   if (act == GLK_ACT_SWIGLU_OAI) {
     const long double alpha = GLK_DEFAULT_ALPHA, limit = GLK_DEFAULT_LIMIT;
     long double gc = g < limit ? g : limit;
@@ -107,25 +124,29 @@ static void reference(glk_act act, long double v, long double g, long double dy,
     *y = gc * s * (vc + 1);
     *dv = (v >= -limit && v <= limit) ? dy * gc * s : 0;
     *dg = g <= limit ? dy * (vc + 1) * (s + alpha * gc * s * (1 - s)) : 0;
+    *dg_scale = fabsl(dy * (vc + 1)) * (s + fabsl(alpha * gc * s * (1 - s)));
     return;
   }
-  long double a, da;
-  act_ld(act, g, &a, &da);
+  long double a, da, da_scale;
+  act_ld(act, g, &a, &da, &da_scale);
   *y = v * a;
   *dv = dy * a;
   *dg = dy * v * da;
+  *dg_scale = fabsl(dy * v) * da_scale;
+}
+
+/* The f32 spacing at x. */
+static long double f32_spacing(long double x) {
+  if (fabsl(x) < FLT_MIN) return ldexpl(1, -149); /* smallest subnormal */
+  int e;
+  frexpl(x, &e);
+  return ldexpl(1, e - 24);
 }
 
 /* |got - exact| in units of the f32 spacing at exact. */
 static double ulp_error(float got, long double exact) {
   if (isnan(got) || isnan(exact)) return INFINITY;
-  long double spacing = ldexpl(1, -149); /* smallest subnormal */
-  if (fabsl(exact) >= FLT_MIN) {
-    int e;
-    frexpl(exact, &e);
-    spacing = ldexpl(1, e - 24);
-  }
-  return (double)(fabsl((long double)got - exact) / spacing);
+  return (double)(fabsl((long double)got - exact) / f32_spacing(exact));
 }
 
 /* Column j of a row holding members (first, second) in the given layout. */
@@ -134,8 +155,8 @@ static int member_index(glk_layout layout, int j, int second) {
 }
 
 /* Returns 1 when the variant passes; reports its errors in ULP. */
-static int run_variant(const demo_variant *var, const float *x, const float *dy,
-                       double *fwd_ulps, double *bwd_ulps) {
+static int run_variant(const demo_variant *var, glk_isa isa, const float *x,
+                       const float *dy, double *fwd_ulps, double *bwd_ulps) {
   float y[ROWS * HALF], dx[ROWS * COLS];
   int64_t x_shape[2] = {ROWS, COLS}, y_shape[2] = {ROWS, HALF};
   glk_tensor xt, yt, dyt, dxt;
@@ -158,14 +179,18 @@ static int run_variant(const demo_variant *var, const float *x, const float *dy,
     for (int j = 0; j < HALF; j++) {
       int iv = r * COLS + member_index(var->layout, j, gate_second ? 0 : 1);
       int ig = r * COLS + member_index(var->layout, j, gate_second ? 1 : 0);
-      long double ey, edv, edg;
-      reference(var->act, x[iv], x[ig], dy[r * HALF + j], &ey, &edv, &edg);
+      long double ey, edv, edg, edg_scale;
+      reference(var->act, x[iv], x[ig], dy[r * HALF + j], &ey, &edv, &edg, &edg_scale);
       *fwd_ulps = fmax(*fwd_ulps, ulp_error(y[r * HALF + j], ey));
       *bwd_ulps = fmax(*bwd_ulps, ulp_error(dx[iv], edv));
-      *bwd_ulps = fmax(*bwd_ulps, ulp_error(dx[ig], edg));
+      /* dg is reported net of the cancellation allowance */
+      const double allowance =
+          (double)(edg_scale * working_precision(isa) / f32_spacing(edg));
+      *bwd_ulps = fmax(*bwd_ulps, ulp_error(dx[ig], edg) - allowance);
     }
   }
-  return *fwd_ulps <= pass_ulps && *bwd_ulps <= pass_ulps;
+  const double bound = documented_bound(isa, var->act);
+  return *fwd_ulps <= bound && *bwd_ulps <= bound;
 }
 
 int cli_demo(FILE *out) {
@@ -178,25 +203,28 @@ int cli_demo(FILE *out) {
   char shape[16];
   snprintf(shape, sizeof shape, "%dx%d", ROWS, COLS);
   int failures = 0;
+  const glk_isa isa = glk_default_isa();
   fprintf(out,
-          "glukit %s demo: X %dx%d f32 in [-9, 9] -> Y %dx%d, checked against "
-          "long double\n",
-          glk_version_string(), ROWS, COLS, ROWS, HALF);
+          "glukit %s demo on %s kernels: X %dx%d f32 in [-9, 9] -> Y %dx%d, "
+          "checked against long double\n",
+          glk_version_string(), glk_isa_name(isa), ROWS, COLS, ROWS, HALF);
   fprintf(out, "%-12s %-27s %-16s %-5s %8s %8s  %s\n", "variant",
           "formula (g gate, v value)", "split", "shape", "fwd ULP", "bwd ULP",
           "result");
   for (size_t i = 0; i < count; i++) {
     double fwd, bwd;
-    int pass = run_variant(&variants[i], x, dy, &fwd, &bwd);
+    int pass = run_variant(&variants[i], isa, x, dy, &fwd, &bwd);
     failures += !pass;
     fprintf(out, "%-12s %-27s %-16s %-5s %8.2f %8.2f  %s\n",
             glk_act_name(variants[i].act), variants[i].formula,
             variants[i].split, shape, fwd, bwd, pass ? "pass" : "FAIL");
   }
   fprintf(out,
-          "swiglu_oai: g' = min(g, 7), v' = clamp(v, -7, 7). Pass: at most "
-          "%.0f ULP.\n",
-          pass_ulps);
+          "swiglu_oai: g' = min(g, 7), v' = clamp(v, -7, 7). Pass: within the "
+          "README's bound for %s (%s).\n",
+          glk_isa_name(isa),
+          isa == GLK_ISA_SCALAR ? "1 ULP"
+                                : "6 ULP, reglu/bilinear 1 ULP");
   if (failures)
     fprintf(out, "%d of %zu variants FAILED\n", failures, count);
   else

@@ -101,6 +101,9 @@ def _declare(lib):
     signatures = {
         "glk_version": (c_int, []),
         "glk_version_string": (c_char_p, []),
+        "glk_default_isa": (c_int, []),
+        "glk_isa_name": (c_char_p, [c_int]),
+        "glk_default_num_threads": (c_int, []),
         "glk_status_string": (c_char_p, [c_int]),
         "glk_last_error": (c_char_p, []),
         "glk_act_from_name": (c_int, [c_char_p, ctypes.POINTER(c_int)]),
@@ -204,6 +207,17 @@ def make_options(act="glu", dim=-1, gate="second", layout="halves",
     options.isa = ISAS[isa]
     options.num_threads = int(num_threads)
     return options
+
+
+def default_isa():
+    """The CPU kernels GLK_ISA_AUTO runs here: 'avx512', 'avx2', 'neon' or
+    'scalar' (the environment variable GLUKIT_ISA can lower it)."""
+    return lib().glk_isa_name(lib().glk_default_isa()).decode("ascii")
+
+
+def default_num_threads():
+    """Threads a call uses by default (GLUKIT_NUM_THREADS or every core)."""
+    return lib().glk_default_num_threads()
 
 
 def version():

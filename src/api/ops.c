@@ -3,6 +3,9 @@
  * walk over Y's index space (src/plan), run it with the active kernels.
  * Nothing is written unless every check passed.
  */
+#include <float.h>
+#include <math.h>
+
 #include "api/error.h"
 #include "api/validate.h"
 #include "dispatch/dispatch.h"
@@ -66,10 +69,15 @@ static void glk_place_members(glk_walk *w, const glk_tensor *t, int32_t axis,
   glk_walk_set(w, op_g, t->data, gate_first ? 0 : second, t->strides, axis, step);
 }
 
-/* Options were validated: the ISA is available. */
+/* Options were validated: the ISA is available. The SIMD kernels hold
+ * swiglu_oai's alpha as an f32 pair, so an alpha that is no normal f32
+ * (0, or too small or too large) runs on the reference kernels. */
 static const glk_kernel_set *glk_kernels_for(glk_dtype dtype,
                                              const glk_options *opt) {
-  return &glk__kernels_for(opt->isa)->set[dtype][opt->act];
+  const double a = fabs(opt->alpha);
+  const int odd_alpha = opt->act == GLK_ACT_SWIGLU_OAI && !(a >= FLT_MIN && a <= FLT_MAX);
+  const glk_isa isa = odd_alpha ? GLK_ISA_SCALAR : opt->isa;
+  return &glk__kernels_for(isa)->set[dtype][opt->act];
 }
 
 static int glk_threads_for(const glk_options *opt) {

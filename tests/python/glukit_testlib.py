@@ -26,13 +26,18 @@ ALPHAS = (1.702, 1.0, 0.5, 2.5)
 # into float64's subnormals the reference keeps only a few digits, hence the
 # absolute bound far below the smallest normal (2.2e-308).
 _F64 = (64, 1e-12, 1e-316)
+# f32 runs on the SIMD kernels, whose documented bound (README, Numerics)
+# is at most 6 ULP (geglu); the C tests hold each variant to its own bound.
 FORWARD_TOLERANCE = {
-    torch.float32: (4, 0.0, 0.0),
+    torch.float32: (6, 0.0, 0.0),
     torch.float16: (1, 0.0, 0.0),
     torch.bfloat16: (1, 0.0, 0.0),
     torch.float64: _F64,
 }
+# Gradients may sum cancelling terms (dg near a zero of act'): the SIMD
+# kernels' working precision (f32, 2^-22) against the terms' size.
 BACKWARD_TOLERANCE = dict(FORWARD_TOLERANCE)
+BACKWARD_TOLERANCE[torch.float32] = (6, 2.0**-21, 0.0)
 # gradcheck of the autograd Function in f64 (finite differences).
 GRADCHECK = dict(eps=1e-6, atol=1e-5, rtol=1e-4)
 

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 import glukit
-from glukit_testlib import ACTS, DTYPES, SATURATING, ordered
+from glukit_testlib import (ACTS, DTYPES, FORWARD_TOLERANCE, SATURATING, assert_close,
+                            ordered)
 
 README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
 TORCH_DTYPE = {"f32": torch.float32, "f64": torch.float64, "f16": torch.float16,
@@ -49,7 +50,14 @@ def test_readme_numerics_row(row):
         dx = glukit.backward(x, torch.ones(1, dtype=dtype), act=variant)
         got = dx[0] if quantity == "dv" else dx[1]
     want = torch.tensor(float(documented), dtype=torch.float64).to(dtype)
-    assert same_bits(got, want), "%s: got %r, README says %s" % (row, got.item(), documented)
+    # As in tests/test_numerics.c: on the reference kernels every row holds bit
+    # for bit; the SIMD kernels must give NaN, infinities and signed zeros
+    # exactly and other values within their documented bound.
+    special = not math.isfinite(want.item()) or want.item() == 0
+    if special or glukit.default_isa() == "scalar":
+        assert same_bits(got, want), "%s: got %r, README says %s" % (row, got.item(), documented)
+    else:
+        assert_close(got.reshape(1), want.double().reshape(1), FORWARD_TOLERANCE, str(row))
 
 
 def fused(v, g, dtype):
@@ -117,9 +125,6 @@ def test_swiglu_oai_clamp_gradients_inclusive(dtype):
     assert math.isnan(dx[3, 1].item())  # NaN gate, NaN gradient
 
 
-@pytest.mark.xfail(strict=True, reason="README: a NaN input gives a NaN gradient through "
-                   "swiglu_oai's clamps; the library passes dv = act(g') for v = NaN "
-                   "(reported to the core)")
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_swiglu_oai_nan_value_gives_nan_value_gradient(dtype):
     x = torch.tensor([[math.nan, 1.0]], dtype=dtype)

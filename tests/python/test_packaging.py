@@ -23,14 +23,14 @@ def test_backend_builds_a_complete_wheel(tmp_path):
     backend = load_backend()
     assert backend.get_requires_for_build_wheel() == []
     name = backend.build_wheel(str(tmp_path))
-    assert name == "glukit-0.1.0-py3-none-any.whl"
+    assert name == "glukit-0.2.0-py3-none-any.whl"
     with zipfile.ZipFile(tmp_path / name) as wheel:
         names = set(wheel.namelist())
-        record = wheel.read("glukit-0.1.0.dist-info/RECORD").decode()
+        record = wheel.read("glukit-0.2.0.dist-info/RECORD").decode()
     for module in ("__init__", "_api", "_lib", "_views", "torch"):
         assert "glukit/%s.py" % module in names
         assert "glukit/%s.py,sha256=" % module in record
-    assert {"glukit-0.1.0.dist-info/METADATA", "glukit-0.1.0.dist-info/WHEEL"} <= names
+    assert {"glukit-0.2.0.dist-info/METADATA", "glukit-0.2.0.dist-info/WHEEL"} <= names
 
 
 def test_backend_builds_an_sdist(tmp_path):
@@ -47,4 +47,4 @@ def test_pip_builds_it_without_an_index(tmp_path):
          "-w", str(tmp_path), os.path.abspath(PYTHON_DIR)],
         capture_output=True, text=True, env=dict(os.environ, PIP_NO_INPUT="1"))
     assert run.returncode == 0, run.stderr
-    assert (tmp_path / "glukit-0.1.0-py3-none-any.whl").exists()
+    assert (tmp_path / "glukit-0.2.0-py3-none-any.whl").exists()

@@ -116,9 +116,10 @@ def test_concurrent_calls_from_threads():
 
 
 def test_options_struct_mirrors_the_header():
-    # glk_options: size_t, 4 enums/int32, int32, 2 doubles = 48 bytes on LP64.
-    assert ctypes.sizeof(glukit._lib.GlkOptions) == 48
+    # glk_options: size_t, 4 enums/int32, int32, 2 doubles, then (since 0.2)
+    # an enum and an int32 = 56 bytes on LP64.
+    assert ctypes.sizeof(glukit._lib.GlkOptions) == 56
     assert ctypes.sizeof(glukit._lib.GlkTensor) == 8 + 4 + 4 + 8 * 8 * 2
     options = glukit._lib.make_options()
-    assert options.struct_size == 48 and options.alpha == 1.702 and options.limit == 7.0
+    assert options.struct_size == 56 and options.alpha == 1.702 and options.limit == 7.0
     assert options.dim == -1 and options.act == 0

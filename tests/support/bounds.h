@@ -14,13 +14,8 @@
 static inline double bound_ulp(glk_isa isa, glk_dtype dt, glk_act act) {
   if (isa == GLK_ISA_SCALAR || dt == GLK_DTYPE_F64) return 1.0;
   if (dt != GLK_DTYPE_F32) return 1.0; /* f16/bf16: one rounding of f32 */
-  switch (act) {
-    case GLK_ACT_REGLU:
-    case GLK_ACT_BILINEAR: return 1.0;
-    case GLK_ACT_GLU: return 3.0;
-    case GLK_ACT_GEGLU: return 6.0;
-    default: return 4.0;
-  }
+  /* measured maxima (docs/ACCURACY.md) are 2.8 to 5.6 over y, dv and dg */
+  return act == GLK_ACT_REGLU || act == GLK_ACT_BILINEAR ? 1.0 : 6.0;
 }
 
 /* Bits of working precision behind the slack allowed where dg's terms

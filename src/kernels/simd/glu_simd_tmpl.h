@@ -47,32 +47,34 @@ static inline vf v0(void) { return vf_set1(0.0f); }
 static inline vf v1(void) { return vf_set1(1.0f); }
 
 /* ---- e^-|x| with its deep tail kept ----------------------------------------
-
- * A product such as v * x * e^x must reach the subnormals with one rounding,
- * so where e^-|x| < 2^-100 ("deep" lanes) it is also returned scaled by
- * 2^100: the caller forms its product with the scaled value and multiplies
- * by 2^-100 last (v_finish). Below e^-148 the scaled value is 0 too; that
- * is exact for every product whose other factors are below 2^63.
+ *
+ * A product such as v * x * e^x must reach the subnormals (or 0) with one
+ * rounding, whatever the size of v and x. So where e^-|x| < 2^-100 ("deep"
+ * lanes) it is also returned as m * 2^n with m ~ 1: the caller forms its
+ * product with m and applies 2^n last (v_finish), through the product's own
+ * exponent, so nothing underflows or overflows on the way.
  */
 typedef struct vexp {
   vf e;    /* e^-|x|, rounded once (0 when below half the least subnormal) */
-  vf es;   /* e, times 2^100 in deep lanes */
+  vf es;   /* deep lanes: m, with e^-|x| = m 2^en; others: e */
+  vf en;   /* deep lanes: n (integral, <= -100); others: 0 */
   vm deep; /* e^-|x| < 2^-100 */
 } vexp;
 
-#define GLK_DEEP_EXP_LIMIT 148.0f
+/* Beyond e^-400 = 2^-577 every product of up to three f32 factors is 0. */
+#define GLK_EXP_ARG_LIMIT 400.0f
 
 /* e^-|hi + lo| for lo tiny against hi (lo = 0: an exact argument). About
  * 1 ULP. NaN passes. */
 static inline vexp v_exp_neg_abs(vf hi, vf lo) {
   const vf x0 = vf_neg(vf_abs(hi));
-  const vf x = vf_max_c(x0, vf_set1(-GLK_DEEP_EXP_LIMIT));
+  const vf x = vf_max_c(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
   const vf n = vf_round(vf_mul(x, vf_set1(0x1.715476p+0f)));
   vf r = vf_fnma(n, vf_set1(0x1.62e4p-1f), x); /* x - n ln2, in two parts */
   r = vf_fnma(n, vf_set1(0x1.7f7d1cp-20f), r);
   /* e^(x - sign lo): the low part joins r (where x was clamped, lo may be
    * as huge as x and the result is 0 anyway) */
-  const vm beyond = vf_lt(x0, vf_set1(-GLK_DEEP_EXP_LIMIT));
+  const vm beyond = vf_lt(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
   lo = vf_select(beyond, v0(), vf_select(vf_lt(hi, v0()), vf_neg(lo), lo));
   r = vf_sub(r, lo);
   vf p = vf_set1(0x1.687bf6p-10f);
@@ -81,20 +83,39 @@ static inline vexp v_exp_neg_abs(vf hi, vf lo) {
   p = vf_fma(p, r, vf_set1(0x1.55548ep-3f));
   p = vf_fma(p, r, vf_set1(0x1.fffff8p-2f));
   const vf m = vf_add(v1(), vf_fma(vf_mul(r, r), p, r));
-  /* 2^n in two normal factors: n >= -214 reaches 0 with one rounding */
-  const vf n1 = vf_round(vf_mul(n, vf_set1(0.5f)));
+  /* the value: 2^n in two normal factors (below 2^-252 it is 0 anyway) */
+  const vf nc = vf_max_c(n, vf_set1(-252.0f));
+  const vf n1 = vf_round(vf_mul(nc, vf_set1(0.5f)));
   vexp out;
-  out.e = vf_mul(vf_mul(m, vf_pow2i(n1)), vf_pow2i(vf_sub(n, n1)));
+  out.e = vf_mul(vf_mul(m, vf_pow2i(n1)), vf_pow2i(vf_sub(nc, n1)));
   out.deep = vf_lt(n, vf_set1(-100.0f));
-  const vf scaled = vf_mul(m, vf_pow2i(vf_max_c(vf_add(n, vf_set1(100.0f)), vf_set1(-126.0f))));
-  out.es = vf_select(out.deep, scaled, out.e);
-  out.es = vf_select(beyond, v0(), out.es);
+  out.es = vf_select(out.deep, m, out.e);
+  out.en = vf_select(out.deep, n, v0());
   return out;
 }
 
-/* q, or q * 2^-100 in the deep lanes: the one rounding into subnormals. */
-static inline vf v_finish(vf q, vm deep) {
-  return vf_select(deep, vf_mul(q, vf_set1(0x1p-100f)), q);
+/*
+ * f * w * w2, and in the lanes of `mask` times 2^en as well. Deep lanes form
+ * the product in f64 (no intermediate can overflow or underflow there) and
+ * round it to f32 once. Gradients (w2 = v, w = dy) do that in every lane,
+ * since dy and v may lie at opposite ends of f32's range; forwards have
+ * w2 = 1 and need it only in the deep lanes.
+ */
+static inline vf v_finish(vf f, vf w, vf w2, const vexp *ex, vm mask) {
+  return vf_select(mask, vf_mul3_pow2(f, w, w2, ex->en), vf_mul(vf_mul(f, w), w2));
+}
+
+static inline vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
+  return vf_mul3_pow2(f, w, w2, vf_select(mask, ex->en, v0()));
+}
+
+/* Where the reference's double e^-|s| is exactly 0 (s < -709.78: its
+ * 1 + e^-s overflows), its activation factor is an exact zero too. */
+static inline vm v_ref_zero(vf s) { return vf_lt(s, vf_set1(-709.78f)); }
+
+/* The deep tails' numerators: x clamped to +-2^100 (beyond, e^bx is 0). */
+static inline vf v_clamp_deep(vf x) {
+  return vf_max_c(vf_min_c(x, vf_set1(0x1p100f)), vf_set1(-0x1p100f));
 }
 
 /* x with infinities clamped to +-FLT_MAX, for products that meet a 0. */
@@ -141,21 +162,24 @@ static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
 
 /* w sigmoid(s) w2 = (s < 0 ? w e : w) / (1 + e) w2 */
 static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
-  const vf f = vf_div(vf_select(q->neg, q->ex.es, v1()), q->den);
-  return v_finish(vf_mul(vf_mul(f, w), w2), q->fin);
+  vf f = vf_div(vf_select(q->neg, q->ex.es, v1()), q->den);
+  f = vf_select(v_ref_zero(q->s), v0(), f);
+  return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w x sigmoid(s) w2 = (s < 0 ? x e w : x w) / (1 + e) w2; x e never meets
  * inf * 0 */
 static inline vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
-  const vf f = vf_div(vf_select(q->neg, vf_mul(v_finite(x), q->ex.es), x), q->den);
-  return v_finish(vf_mul(vf_mul(f, w), w2), q->fin);
+  vf f = vf_div(vf_select(q->neg, vf_mul(v_clamp_deep(x), q->ex.es), x), q->den);
+  f = vf_select(v_ref_zero(q->s), vf_mul(v_finite(x), v0()), f); /* signed 0 */
+  return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w sigmoid'(s) w2 = w e / (1 + e)^2 w2 */
 static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
-  const vf f = vf_div(q->ex.es, vf_mul(q->den, q->den));
-  return v_finish(vf_mul(vf_mul(f, w), w2), q->ex.deep);
+  vf f = vf_div(q->ex.es, vf_mul(q->den, q->den));
+  f = vf_select(v_ref_zero(vf_neg(vf_abs(q->s))), v0(), f);
+  return v_finish_grad(f, w, w2, &q->ex, q->ex.deep);
 }
 
 /*
@@ -168,8 +192,11 @@ static inline vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
   const vf kf = v_finite(k);
   const vf neg = vf_mul(q->ex.es, vf_add(v1(), vf_div(kf, q->den)));
   const vf pos = vf_add(v1(), vf_div(vf_mul(kf, q->ex.e), q->den));
-  const vf num = v_plus_zero(vf_select(q->neg, neg, pos));
-  return v_finish(vf_mul(vf_mul(vf_div(num, q->den), w), w2), q->fin);
+  vf num = v_plus_zero(vf_select(q->neg, neg, pos));
+  /* Where the reference's double e^-|s| is 0 (s < -709.78), its derivative
+   * is exactly +0; m 2^n would round to a zero of the product's sign. */
+  num = vf_select(v_ref_zero(q->s), v0(), num);
+  return v_finish_grad(vf_div(num, q->den), w, w2, &q->ex, q->fin);
 }
 
 /* ---- GELU (erf) ------------------------------------------------------------ */
@@ -187,7 +214,7 @@ typedef struct gelu_parts {
 
 static inline gelu_parts v_gelu_parts(vf g) {
   gelu_parts r;
-  const vf a = vf_min_c(vf_abs(g), vf_set1(20.0f)); /* e^-200 is 0 anyway */
+  const vf a = vf_min_c(vf_abs(g), vf_set1(28.0f)); /* e^-392: 0 in any product */
   const vf h = vf_mul(a, a);
   r.ex = v_exp_neg_abs(vf_mul(h, vf_set1(0.5f)),
                        vf_mul(vf_fma(a, a, vf_neg(h)), vf_set1(0.5f)));
@@ -210,19 +237,23 @@ static inline gelu_parts v_gelu_parts(vf g) {
 
 /* w g Phi(g) w2: g < 0: g e Q w w2 (scaled); g >= 0: g w (1 - e Q) w2. */
 static inline vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
-  const vf neg = vf_mul(vf_mul(vf_mul(vf_mul(v_finite(g), r->ex.es), r->q), w), w2);
+  /* beyond g = -38.6 the reference's Phi is 0 in double: g * 0 exactly */
+  const vf neg = vf_select(vf_lt(g, vf_set1(-38.6047f)), vf_mul(v_finite(g), v0()),
+                           vf_mul(vf_mul(v_clamp_deep(g), r->ex.es), r->q));
   const vf pos = vf_mul(vf_mul(vf_mul(vf_fnma(r->ex.e, r->q, v1()), g), w), w2);
-  return vf_select(r->neg, v_finish(neg, r->ex.deep), pos);
+  return vf_select(r->neg, v_finish(neg, w, w2, &r->ex, r->ex.deep), pos);
 }
 
 /* w (Phi(g) + g phi(g)), phi = e/sqrt(2 pi): g < 0: e (Q + g/sqrt(2pi)). */
 static inline vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
   const vf c = vf_set1(0x1.988454p-2f); /* 1/sqrt(2 pi) */
   const vf gf = v_finite(g);
-  const vf neg = v_plus_zero(vf_mul(r->ex.es, vf_fma(gf, c, r->q)));
+  /* beyond g = -38.6 the reference's e^(-g^2/2) is 0 in double: exactly +0 */
+  const vf neg = vf_select(vf_lt(g, vf_set1(-38.6047f)), v0(),
+                           v_plus_zero(vf_mul(r->ex.es, vf_fma(v_clamp_deep(g), c, r->q))));
   const vf pos = vf_add(vf_fnma(r->ex.e, r->q, v1()), vf_mul(vf_mul(gf, c), r->ex.e));
-  return vf_select(r->neg, v_finish(vf_mul(vf_mul(neg, w), w2), r->ex.deep),
-                   vf_mul(vf_mul(pos, w), w2));
+  return v_finish_grad(vf_select(r->neg, neg, pos), w, w2, &r->ex,
+                       vm_and(r->neg, r->ex.deep));
 }
 
 /* ---- GELU (tanh) ------------------------------------------------------------ */
@@ -341,11 +372,11 @@ static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts 
     }
     case GLK_ACT_REGLU:
       *dv = vf_mul(dy, v_relu(g));
-      *dg = vf_mul(vf_mul(dy, v_drelu(g)), v);
+      *dg = vf_mul3_pow2(v_drelu(g), dy, v, v0());
       return;
     case GLK_ACT_BILINEAR:
       *dv = vf_mul(dy, g);
-      *dg = vf_mul(vf_mul(dy, v_one_or_nan(g)), v);
+      *dg = vf_mul3_pow2(v_one_or_nan(g), dy, v, v0());
       return;
     case GLK_ACT_SWIGLU_OAI: {
       const vf gc = vf_min_c(g, k->limit);

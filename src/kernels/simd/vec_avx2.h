@@ -42,6 +42,14 @@ static inline vf vf_pow2i(vf n) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(i, _mm256_set1_epi32(127)), 23));
 }
 
+/* floor(log2 |x|) from the exponent bits: -127 for zeros and subnormals,
+ * 128 for infinities and NaN. */
+static inline vf vf_exponent(vf x) {
+  const __m256i e = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 23),
+                                     _mm256_set1_epi32(0xff));
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(e, _mm256_set1_epi32(127)));
+}
+
 static inline vf vf_load_f16(const uint16_t *p) {
   return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
@@ -76,6 +84,24 @@ static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   const vf a = _mm256_unpacklo_ps(even, odd), b = _mm256_unpackhi_ps(even, odd);
   *lo = _mm256_permute2f128_ps(a, b, 0x20);
   *hi = _mm256_permute2f128_ps(a, b, 0x31);
+}
+
+/* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
+static inline __m256d vd_pow2(__m128 n) {
+  const __m256i e = _mm256_cvtepi32_epi64(_mm_cvtps_epi32(n));
+  return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(e, _mm256_set1_epi64x(1023)), 52));
+}
+static inline __m128 vd_half(__m128 a, __m128 b, __m128 c, __m128 n) {
+  const __m256d p = _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(a), _mm256_cvtps_pd(b)),
+                                  _mm256_mul_pd(_mm256_cvtps_pd(c), vd_pow2(n)));
+  return _mm256_cvtpd_ps(p);
+}
+static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
+  const __m128 lo = vd_half(_mm256_castps256_ps128(a), _mm256_castps256_ps128(b),
+                            _mm256_castps256_ps128(c), _mm256_castps256_ps128(n));
+  const __m128 hi = vd_half(_mm256_extractf128_ps(a, 1), _mm256_extractf128_ps(b, 1),
+                            _mm256_extractf128_ps(c, 1), _mm256_extractf128_ps(n, 1));
+  return _mm256_set_m128(hi, lo);
 }
 
 #endif

@@ -52,6 +52,14 @@ static inline vf vf_pow2i(vf n) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23));
 }
 
+/* floor(log2 |x|) from the exponent bits: -127 for zeros and subnormals,
+ * 128 for infinities and NaN. */
+static inline vf vf_exponent(vf x) {
+  const __m512i e = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(x), 23),
+                                     _mm512_set1_epi32(0xff));
+  return _mm512_cvtepi32_ps(_mm512_sub_epi32(e, _mm512_set1_epi32(127)));
+}
+
 /* ---- 16-bit formats (W elements) ---------------------------------------- */
 static inline vf vf_load_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
@@ -87,6 +95,25 @@ static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   const __m512i ih = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
   *lo = _mm512_permutex2var_ps(even, il, odd);
   *hi = _mm512_permutex2var_ps(even, ih, odd);
+}
+
+/* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
+static inline __m512d vd_lo(vf x) { return _mm512_cvtps_pd(_mm512_castps512_ps256(x)); }
+static inline __m512d vd_hi(vf x) {
+  return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+}
+/* 2^n for integral n in [-1022, 0] given as f32 lanes (low or high half) */
+static inline __m512d vd_pow2(__m256 n) {
+  const __m512i e = _mm512_cvtepi32_epi64(_mm256_cvtps_epi32(n));
+  return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(e, _mm512_set1_epi64(1023)), 52));
+}
+static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
+  const __m256 nlo = _mm512_castps512_ps256(n);
+  const __m256 nhi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(n), 1));
+  const __m512d lo = _mm512_mul_pd(_mm512_mul_pd(_mm512_mul_pd(vd_lo(a), vd_lo(b)), vd_lo(c)), vd_pow2(nlo));
+  const __m512d hi = _mm512_mul_pd(_mm512_mul_pd(_mm512_mul_pd(vd_hi(a), vd_hi(b)), vd_hi(c)), vd_pow2(nhi));
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+                                             _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
 }
 
 #endif

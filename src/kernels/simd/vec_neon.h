@@ -39,6 +39,13 @@ static inline vf vf_pow2i(vf n) {
   return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(i, vdupq_n_s32(127)), 23));
 }
 
+/* floor(log2 |x|) from the exponent bits: -127 for zeros and subnormals,
+ * 128 for infinities and NaN. */
+static inline vf vf_exponent(vf x) {
+  const uint32x4_t e = vandq_u32(vshrq_n_u32(vreinterpretq_u32_f32(x), 23), vdupq_n_u32(0xff));
+  return vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(e), vdupq_n_s32(127)));
+}
+
 static inline vf vf_load_f16(const uint16_t *p) {
   return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
 }
@@ -65,6 +72,19 @@ static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
 static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   *lo = vzip1q_f32(even, odd);
   *hi = vzip2q_f32(even, odd);
+}
+
+/* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
+static inline float64x2_t vd_pow2(float64x2_t n) {
+  const int64x2_t e = vcvtq_s64_f64(n);
+  return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(e, vdupq_n_s64(1023)), 52));
+}
+static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
+  const float64x2_t lo = vmulq_f64(vmulq_f64(vcvt_f64_f32(vget_low_f32(a)), vcvt_f64_f32(vget_low_f32(b))),
+                                   vmulq_f64(vcvt_f64_f32(vget_low_f32(c)), vd_pow2(vcvt_f64_f32(vget_low_f32(n)))));
+  const float64x2_t hi = vmulq_f64(vmulq_f64(vcvt_high_f64_f32(a), vcvt_high_f64_f32(b)),
+                                   vmulq_f64(vcvt_high_f64_f32(c), vd_pow2(vcvt_high_f64_f32(n))));
+  return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi);
 }
 
 #endif
