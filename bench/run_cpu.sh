@@ -14,5 +14,5 @@ mkdir -p "$out"
 PYTHONPATH="$root/python" GLUKIT_LIBRARY="$build/libglukit.so" PYTHONDONTWRITEBYTECODE=1 \
   /usr/bin/python3 "$root/bench/torch_compare.py" --json "$out/cpu-torch.json"
 /usr/bin/python3 "$root/bench/results_md.py" "$out/cpu-bench.json" "$out/cpu-torch.json" \
-  > "$root/bench/RESULTS-cpu.md"
-echo "wrote bench/RESULTS-cpu.md"
+  > "$out/cpu-tables.md"
+echo "wrote bench/results/cpu-tables.md"
