@@ -16,6 +16,7 @@
  *   reference so special values match bit for bit.
  */
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -102,11 +103,29 @@ static inline vexp v_exp_neg_abs(vf hi, vf lo) {
  * w2 = 1 and need it only in the deep lanes.
  */
 static inline vf v_finish(vf f, vf w, vf w2, const vexp *ex, vm mask) {
-  return vf_select(mask, vf_mul3_pow2(f, w, w2, ex->en), vf_mul(vf_mul(f, w), w2));
+  const vf r = vf_mul(vf_mul(f, w), w2);
+  if (!vm_any(mask)) return r; /* the usual case: no deep lane */
+  return vf_select(mask, vf_mul3_pow2(f, w, w2, ex->en), r);
 }
 
+static inline vm v_finite_nonzero(vf x) {
+  const vf a = vf_abs(x);
+  return vm_and(vf_gt(a, v0()), vf_lt(a, vf_set1(INFINITY)));
+}
+
+/* The gradient's f * dy * v: in f32 where that is exact up to its
+ * roundings, in f64 in the lanes where the first product underflowed or
+ * either product overflowed although every factor was finite and nonzero. */
 static inline vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
-  return vf_mul3_pow2(f, w, w2, vf_select(mask, ex->en, v0()));
+  const vf p = vf_mul(f, w), r = vf_mul(p, w2);
+  const vf inf = vf_set1(INFINITY);
+  const vm lost = vm_or(vm_or(vf_lt(vf_abs(p), vf_set1(FLT_MIN)), vf_eq(vf_abs(p), inf)),
+                        vf_eq(vf_abs(r), inf));
+  const vm fix = vm_or(mask, vm_and(lost, vm_and(vm_and(v_finite_nonzero(f), v_finite_nonzero(w)),
+                                                 v_finite_nonzero(w2))));
+  if (!vm_any(fix)) return r;
+  const vf en = ex ? vf_select(mask, ex->en, v0()) : v0();
+  return vf_select(fix, vf_mul3_pow2(f, w, w2, en), r);
 }
 
 /* Where the reference's double e^-|s| is exactly 0 (s < -709.78: its
@@ -372,11 +391,11 @@ static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts 
     }
     case GLK_ACT_REGLU:
       *dv = vf_mul(dy, v_relu(g));
-      *dg = vf_mul3_pow2(v_drelu(g), dy, v, v0());
+      *dg = v_finish_grad(v_drelu(g), dy, v, NULL, vf_lt(v0(), v0()));
       return;
     case GLK_ACT_BILINEAR:
       *dv = vf_mul(dy, g);
-      *dg = vf_mul3_pow2(v_one_or_nan(g), dy, v, v0());
+      *dg = v_finish_grad(v_one_or_nan(g), dy, v, NULL, vf_lt(v0(), v0()));
       return;
     case GLK_ACT_SWIGLU_OAI: {
       const vf gc = vf_min_c(g, k->limit);

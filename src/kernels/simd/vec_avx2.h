@@ -32,6 +32,7 @@ static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline vm vf_eq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
 static inline vm vm_or(vm a, vm b) { return _mm256_or_ps(a, b); }
 static inline vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
+static inline int vm_any(vm m) { return _mm256_movemask_ps(m) != 0; }
 static inline vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 
 static inline vf vf_round(vf x) {

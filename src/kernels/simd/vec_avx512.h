@@ -39,6 +39,7 @@ static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
 static inline vm vf_eq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
 static inline vm vm_or(vm a, vm b) { return (vm)(a | b); }
 static inline vm vm_and(vm a, vm b) { return (vm)(a & b); }
+static inline int vm_any(vm m) { return m != 0; }
 /* m ? a : b, lane by lane */
 static inline vf vf_select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 

@@ -31,6 +31,7 @@ static inline vm vf_gt(vf a, vf b) { return vcgtq_f32(a, b); }
 static inline vm vf_eq(vf a, vf b) { return vceqq_f32(a, b); }
 static inline vm vm_or(vm a, vm b) { return vorrq_u32(a, b); }
 static inline vm vm_and(vm a, vm b) { return vandq_u32(a, b); }
+static inline int vm_any(vm m) { return vmaxvq_u32(m) != 0; }
 static inline vf vf_select(vm m, vf a, vf b) { return vbslq_f32(m, a, b); }
 
 static inline vf vf_round(vf x) { return vrndnq_f32(x); }
