@@ -47,6 +47,7 @@ static inline simd_consts simd_consts_of(const glk_ukernel_params *p) {
 static inline vf v0(void) { return vf_set1(0.0f); }
 static inline vf v1(void) { return vf_set1(1.0f); }
 
+
 /* ---- e^-|x| with its deep tail kept ----------------------------------------
  *
  * A product such as v * x * e^x must reach the subnormals (or 0) with one
@@ -67,28 +68,31 @@ typedef struct vexp {
 
 /* e^-|hi + lo| for lo tiny against hi (lo = 0: an exact argument). About
  * 1 ULP. NaN passes. */
-static inline vexp v_exp_neg_abs(vf hi, vf lo) {
+static inline vexp v_exp_neg_abs(vf hi, vf lo, int has_lo) {
   const vf x0 = vf_neg(vf_abs(hi));
   const vf x = vf_max_c(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
   const vf n = vf_round(vf_mul(x, vf_set1(0x1.715476p+0f)));
   vf r = vf_fnma(n, vf_set1(0x1.62e4p-1f), x); /* x - n ln2, in two parts */
   r = vf_fnma(n, vf_set1(0x1.7f7d1cp-20f), r);
-  /* e^(x - sign lo): the low part joins r (where x was clamped, lo may be
-   * as huge as x and the result is 0 anyway) */
-  const vm beyond = vf_lt(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
-  lo = vf_select(beyond, v0(), vf_select(vf_lt(hi, v0()), vf_neg(lo), lo));
-  r = vf_sub(r, lo);
+  if (has_lo) {
+    /* e^(x - sign lo): the low part joins r (where x was clamped, lo may be
+     * as huge as x and the result is 0 anyway) */
+    const vm beyond = vf_lt(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
+    lo = vf_select(beyond, v0(), vf_select(vf_lt(hi, v0()), vf_neg(lo), lo));
+    r = vf_sub(r, lo);
+  }
   vf p = vf_set1(0x1.687bf6p-10f);
   p = vf_fma(p, r, vf_set1(0x1.123b9ep-7f));
   p = vf_fma(p, r, vf_set1(0x1.555b58p-5f));
   p = vf_fma(p, r, vf_set1(0x1.55548ep-3f));
   p = vf_fma(p, r, vf_set1(0x1.fffff8p-2f));
   const vf m = vf_add(v1(), vf_fma(vf_mul(r, r), p, r));
-  /* the value: 2^n in two normal factors (below 2^-252 it is 0 anyway) */
-  const vf nc = vf_max_c(n, vf_set1(-252.0f));
-  const vf n1 = vf_round(vf_mul(nc, vf_set1(0.5f)));
   vexp out;
-  out.e = vf_mul(vf_mul(m, vf_pow2i(n1)), vf_pow2i(vf_sub(nc, n1)));
+  /* The value is only ever used where it is above 2^-100 or where a tiny
+   * value and 0 act alike (1 + e, 1 - e Q, k e / (1 + e) beside 1): below
+   * 2^-126 it is 0; deep lanes use m and n. */
+  const vf lowest = vf_set1(-126.0f);
+  out.e = vf_select(vf_lt(n, lowest), v0(), vf_mul(m, vf_pow2i(vf_max_c(n, lowest))));
   out.deep = vf_lt(n, vf_set1(-100.0f));
   out.es = vf_select(out.deep, m, out.e);
   out.en = vf_select(out.deep, n, v0());
@@ -155,10 +159,10 @@ typedef struct sig_parts {
   vm fin;  /* s < 0 and deep: where a product with e^-|s| must be finished */
 } sig_parts;
 
-static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo) {
+static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
   sig_parts q;
   q.s = s_hi;
-  q.ex = v_exp_neg_abs(s_hi, s_lo);
+  q.ex = v_exp_neg_abs(s_hi, s_lo, has_lo);
   q.den = vf_add(v1(), q.ex.e);
   q.neg = vf_lt(s_hi, v0());
   q.fin = vm_and(q.neg, q.ex.deep);
@@ -167,9 +171,14 @@ static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo) {
 
 /* s = b x with b = b_hi + b_lo (b_is_one: b = 1 exactly). */
 static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
-  if (b_is_one) return v_sig_parts2(x, v0());
+  if (b_is_one) return v_sig_parts2(x, v0(), 0);
   const vf s = vf_mul(b_hi, x);
-  return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))));
+  return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))), 1);
+}
+
+/* num / (1 + e) */
+static inline vf v_over_den(vf num, const sig_parts *q) {
+  return vf_div(num, q->den);
 }
 
 /*
@@ -181,7 +190,7 @@ static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
 
 /* w sigmoid(s) w2 = (s < 0 ? w e : w) / (1 + e) w2 */
 static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
-  vf f = vf_div(vf_select(q->neg, q->ex.es, v1()), q->den);
+  vf f = v_over_den(vf_select(q->neg, q->ex.es, v1()), q);
   f = vf_select(v_ref_zero(q->s), v0(), f);
   return v_finish(f, w, w2, &q->ex, q->fin);
 }
@@ -189,14 +198,14 @@ static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
 /* w x sigmoid(s) w2 = (s < 0 ? x e w : x w) / (1 + e) w2; x e never meets
  * inf * 0 */
 static inline vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
-  vf f = vf_div(vf_select(q->neg, vf_mul(v_clamp_deep(x), q->ex.es), x), q->den);
+  vf f = v_over_den(vf_select(q->neg, vf_mul(v_clamp_deep(x), q->ex.es), x), q);
   f = vf_select(v_ref_zero(q->s), vf_mul(v_finite(x), v0()), f); /* signed 0 */
   return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w sigmoid'(s) w2 = w e / (1 + e)^2 w2 */
 static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
-  vf f = vf_div(q->ex.es, vf_mul(q->den, q->den));
+  vf f = v_over_den(v_over_den(q->ex.es, q), q);
   f = vf_select(v_ref_zero(vf_neg(vf_abs(q->s))), v0(), f);
   return v_finish_grad(f, w, w2, &q->ex, q->ex.deep);
 }
@@ -209,13 +218,13 @@ static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
  */
 static inline vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
   const vf kf = v_finite(k);
-  const vf neg = vf_mul(q->ex.es, vf_add(v1(), vf_div(kf, q->den)));
-  const vf pos = vf_add(v1(), vf_div(vf_mul(kf, q->ex.e), q->den));
+  const vf neg = vf_mul(q->ex.es, vf_add(v1(), v_over_den(kf, q)));
+  const vf pos = vf_add(v1(), v_over_den(vf_mul(kf, q->ex.e), q));
   vf num = v_plus_zero(vf_select(q->neg, neg, pos));
   /* Where the reference's double e^-|s| is 0 (s < -709.78), its derivative
    * is exactly +0; m 2^n would round to a zero of the product's sign. */
   num = vf_select(v_ref_zero(q->s), v0(), num);
-  return v_finish_grad(vf_div(num, q->den), w, w2, &q->ex, q->fin);
+  return v_finish_grad(v_over_den(num, q), w, w2, &q->ex, q->fin);
 }
 
 /* ---- GELU (erf) ------------------------------------------------------------ */
@@ -236,7 +245,7 @@ static inline gelu_parts v_gelu_parts(vf g) {
   const vf a = vf_min_c(vf_abs(g), vf_set1(28.0f)); /* e^-392: 0 in any product */
   const vf h = vf_mul(a, a);
   r.ex = v_exp_neg_abs(vf_mul(h, vf_set1(0.5f)),
-                       vf_mul(vf_fma(a, a, vf_neg(h)), vf_set1(0.5f)));
+                       vf_mul(vf_fma(a, a, vf_neg(h)), vf_set1(0.5f)), 1);
   const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), a));
   vf p = vf_set1(0x1.34f6f4p-6f);
   p = vf_fma(p, t, vf_set1(-0x1.def414p-4f));
@@ -291,7 +300,7 @@ static inline sig_parts v_gelu_tanh_parts(vf g) {
   const vf il = vf_add(vf_add(vf_sub(c0h, vf_sub(ih, bb)), vf_sub(ph, bb)), vf_add(pl, c0l));
   const vf uh = vf_mul(gc, ih);
   const vf ul = vf_fma(gc, il, vf_fma(gc, ih, vf_neg(uh)));
-  return v_sig_parts2(uh, ul);
+  return v_sig_parts2(uh, ul, 1);
 }
 
 /* k = g d(2u)/dg = g (2k + 6kc g^2) */
@@ -431,7 +440,7 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
       size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) { \
     const T *v = v_, *g = g_;                                                        \
     T *y = y_;                                                                       \
-    const simd_consts k = simd_consts_of(p);                                         \
+    const simd_consts k = simd_consts_of(p);                                               \
     size_t i = 0;                                                                    \
     for (; i + GLK_W <= n; i += GLK_W)                                               \
       st_##DT(y + i, v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));        \
@@ -447,7 +456,7 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
       size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {             \
     const T *x = x_;                                                                 \
     T *y = y_;                                                                       \
-    const simd_consts k = simd_consts_of(p);                                         \
+    const simd_consts k = simd_consts_of(p);                                               \
     const int gf = p->gate_first;                                                    \
     size_t i = 0;                                                                    \
     T bx[2 * GLK_W] = {0}, by[GLK_W];                                                \
@@ -476,7 +485,7 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
       void *dg_, const glk_ukernel_params *p) {                                      \
     const T *v = v_, *g = g_, *dy = dy_;                                             \
     T *dv = dv_, *dg = dg_;                                                          \
-    const simd_consts k = simd_consts_of(p);                                         \
+    const simd_consts k = simd_consts_of(p);                                               \
     const int acc = p->accumulate;                                                   \
     T bv[GLK_W] = {0}, bg[GLK_W] = {0}, bdy[GLK_W] = {0}, bdv[GLK_W] = {0},          \
       bdg[GLK_W] = {0};                                                              \
@@ -506,7 +515,7 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
       const glk_ukernel_params *p) {                                                 \
     const T *x = x_, *dy = dy_;                                                      \
     T *dx = dx_;                                                                     \
-    const simd_consts k = simd_consts_of(p);                                         \
+    const simd_consts k = simd_consts_of(p);                                               \
     const int gf = p->gate_first, acc = p->accumulate;                               \
     T bx[2 * GLK_W] = {0}, bdx[2 * GLK_W] = {0}, bdy[GLK_W] = {0};                   \
     for (size_t i = 0; i < n; i += GLK_W) {                                          \
