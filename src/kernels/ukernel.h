@@ -19,6 +19,8 @@ typedef struct glk_ukernel_params {
   double limit;   /* swiglu_oai clamp limit */
   int accumulate; /* backward: add into dv/dg instead of storing */
   int gate_first; /* pairs kernels: member 0 of each pair is the gate */
+  int stream_stores; /* outputs far larger than the caches: kernels may
+                        write them with non-temporal stores */
 } glk_ukernel_params;
 
 /* y[i] = v[i] * act(g[i]) for i < n. */

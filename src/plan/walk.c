@@ -262,10 +262,17 @@ static void glk_run_task(void *ctx, size_t task) {
   glk_walk_range(job->c, begin, end);
 }
 
+/* Outputs at least this large bypass the caches (non-temporal stores):
+ * they would not stay there anyway, and ordinary stores first read every
+ * line they write. */
+#define GLK_STREAM_OUTPUT_BYTES (16 << 20)
+
 static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c, int threads) {
   glk_choose_mode(w, c);
   int64_t total = 1;
   for (int d = 0; d < w->rank; d++) total *= w->shape[d];
+  const int64_t out_bytes = total * (int64_t)w->esize * (c->backward ? 2 : 1);
+  c->p.stream_stores = out_bytes >= GLK_STREAM_OUTPUT_BYTES;
   const int64_t bytes = total * (int64_t)(w->esize * (size_t)w->nops);
   const int64_t useful = bytes / GLK_MIN_BYTES_PER_THREAD;
   if (useful < threads) threads = useful < 1 ? 1 : (int)useful;

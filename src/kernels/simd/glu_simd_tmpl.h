@@ -17,6 +17,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -423,6 +424,18 @@ static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts 
 
 /* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
 
+static inline void stnt_f32(float *p, vf x) { vf_stream_f32(p, x); }
+static inline void stnt_f16(uint16_t *p, vf x) { vf_stream_f16(p, x); }
+static inline void stnt_bf16(uint16_t *p, vf x) { vf_stream_bf16(p, x); }
+
+/* Elements before `y` reaches the alignment of a W-element store, or
+ * SIZE_MAX when it never can (y not even element-aligned). */
+static inline size_t v_head(const void *y, size_t esize) {
+  const size_t vbytes = GLK_W * esize, off = (uintptr_t)y % vbytes;
+  if (off % esize) return SIZE_MAX;
+  return off ? (vbytes - off) / esize : 0;
+}
+
 static inline vf ld_f32(const float *p) { return vf_load(p); }
 static inline void st_f32(float *p, vf x) { vf_store(p, x); }
 static inline vf ld_f16(const uint16_t *p) { return vf_load_f16(p); }
@@ -440,17 +453,26 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
       size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) { \
     const T *v = v_, *g = g_;                                                        \
     T *y = y_;                                                                       \
-    const simd_consts k = simd_consts_of(p);                                               \
+    const simd_consts k = simd_consts_of(p);                                         \
+    /* large outputs: align y by a short first piece, then stream */                 \
+    const size_t head = p->stream_stores ? v_head(y, sizeof(T)) : SIZE_MAX;          \
     size_t i = 0;                                                                    \
-    for (; i + GLK_W <= n; i += GLK_W)                                               \
-      st_##DT(y + i, v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));        \
-    if (i < n) {                                                                     \
-      T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                 \
-      memcpy(bv, v + i, (n - i) * sizeof(T));                                        \
-      memcpy(bg, g + i, (n - i) * sizeof(T));                                        \
-      st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), &k));                \
-      memcpy(y + i, by, (n - i) * sizeof(T));                                        \
+    while (i < n) {                                                                  \
+      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
+      if (i < head && head - i < m) m = head - i;                                    \
+      if (m == GLK_W) {                                                              \
+        const vf r = v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);        \
+        if (i >= head) stnt_##DT(y + i, r); else st_##DT(y + i, r);                  \
+      } else {                                                                       \
+        T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                               \
+        memcpy(bv, v + i, m * sizeof(T));                                            \
+        memcpy(bg, g + i, m * sizeof(T));                                            \
+        st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), &k));              \
+        memcpy(y + i, by, m * sizeof(T));                                            \
+      }                                                                              \
+      i += m;                                                                        \
     }                                                                                \
+    if (head != SIZE_MAX) vf_stream_fence();                                         \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
       size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {             \

@@ -54,15 +54,17 @@ static inline vf vf_exponent(vf x) {
 static inline vf vf_load_f16(const uint16_t *p) {
   return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
+static inline __m128i vf_f16_bits(vf x) {
+  return _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
 static inline void vf_store_f16(uint16_t *p, vf x) {
-  _mm_storeu_si128((__m128i *)(void *)p,
-                   _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  _mm_storeu_si128((__m128i *)(void *)p, vf_f16_bits(x));
 }
 static inline vf vf_load_bf16(const uint16_t *p) {
   __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
-static inline void vf_store_bf16(uint16_t *p, vf x) {
+static inline __m128i vf_bf16_bits(vf x) {
   const __m256i b = _mm256_castps_si256(x);
   const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
   __m256i r = _mm256_add_epi32(b, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
@@ -72,8 +74,21 @@ static inline void vf_store_bf16(uint16_t *p, vf x) {
   r = _mm256_srli_epi32(r, 16);
   /* pack 8 x u32 -> 8 x u16: packus works per 128-bit lane, then gather */
   __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
-  _mm_storeu_si128((__m128i *)(void *)p, _mm256_castsi256_si128(packed));
+  return _mm256_castsi256_si128(packed);
 }
+static inline void vf_store_bf16(uint16_t *p, vf x) {
+  _mm_storeu_si128((__m128i *)(void *)p, vf_bf16_bits(x));
+}
+/* Non-temporal stores of W elements (p aligned to their size) and the
+ * fence that orders them before the call returns. */
+static inline void vf_stream_f32(float *p, vf x) { _mm256_stream_ps(p, x); }
+static inline void vf_stream_f16(uint16_t *p, vf x) {
+  _mm_stream_si128((__m128i *)(void *)p, vf_f16_bits(x));
+}
+static inline void vf_stream_bf16(uint16_t *p, vf x) {
+  _mm_stream_si128((__m128i *)(void *)p, vf_bf16_bits(x));
+}
+static inline void vf_stream_fence(void) { _mm_sfence(); }
 
 static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
   const vf e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));

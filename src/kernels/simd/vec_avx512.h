@@ -65,9 +65,11 @@ static inline vf vf_exponent(vf x) {
 static inline vf vf_load_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
 }
+static inline __m256i vf_f16_bits(vf x) {
+  return _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
 static inline void vf_store_f16(uint16_t *p, vf x) {
-  _mm256_storeu_si256((__m256i *)(void *)p,
-                      _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  _mm256_storeu_si256((__m256i *)(void *)p, vf_f16_bits(x));
 }
 static inline vf vf_load_bf16(const uint16_t *p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)p));
@@ -75,14 +77,27 @@ static inline vf vf_load_bf16(const uint16_t *p) {
 }
 /* Round to nearest even on the bits (keeps subnormals, unlike VCVTNEPS2BF16
  * which flushes them); NaN becomes a quiet NaN with its sign. */
-static inline void vf_store_bf16(uint16_t *p, vf x) {
+static inline __m256i vf_bf16_bits(vf x) {
   const __m512i b = _mm512_castps_si512(x);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
   const __m512i quiet = _mm512_or_si512(b, _mm512_set1_epi32(0x00400000));
   r = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), r, quiet);
-  _mm256_storeu_si256((__m256i *)(void *)p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+  return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
+static inline void vf_store_bf16(uint16_t *p, vf x) {
+  _mm256_storeu_si256((__m256i *)(void *)p, vf_bf16_bits(x));
+}
+/* Non-temporal stores of W elements (p aligned to their size) and the
+ * fence that orders them before the call returns. */
+static inline void vf_stream_f32(float *p, vf x) { _mm512_stream_ps(p, x); }
+static inline void vf_stream_f16(uint16_t *p, vf x) {
+  _mm256_stream_si256((__m256i *)(void *)p, vf_f16_bits(x));
+}
+static inline void vf_stream_bf16(uint16_t *p, vf x) {
+  _mm256_stream_si256((__m256i *)(void *)p, vf_bf16_bits(x));
+}
+static inline void vf_stream_fence(void) { _mm_sfence(); }
 
 /* ---- pairs: (lo, hi) hold 2W consecutive elements ----------------------- */
 static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {

@@ -88,4 +88,10 @@ static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
   return vcvt_high_f32_f64(vcvt_f32_f64(lo), hi);
 }
 
+/* No non-temporal stores through the intrinsics: ordinary ones. */
+static inline void vf_stream_f32(float *p, vf x) { vf_store(p, x); }
+static inline void vf_stream_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
+static inline void vf_stream_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
+static inline void vf_stream_fence(void) {}
+
 #endif
