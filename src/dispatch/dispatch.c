@@ -22,32 +22,28 @@ static const char *const glk_isa_names[GLK_ISA_COUNT] = {
     [GLK_ISA_NEON] = "neon",
 };
 
+/* Fills an ISA's table over the scalar one and makes it the default (ISAs
+ * are enabled in increasing order of preference). */
+__attribute__((unused)) static void glk_enable(glk_isa isa, int supported,
+                                                void (*fill)(glk_kernel_table *)) {
+  if (!supported) return;
+  fill(&glk_tables[isa]);
+  glk_tables[isa].isa = glk_isa_names[isa];
+  glk_available[isa] = 1;
+  glk_default = isa;
+}
+
 static void glk_build_tables(void) {
   const glk_cpu_features *f = glk__cpu_features();
   for (int i = 0; i < GLK_ISA_COUNT; i++) glk_tables[i] = glk_scalar_kernels;
   glk_available[GLK_ISA_SCALAR] = 1;
   glk_default = GLK_ISA_SCALAR;
 #if defined(GLUKIT_HAVE_X86_SIMD)
-  if (f->avx2) {
-    glk_simd_fill_avx2(&glk_tables[GLK_ISA_AVX2]);
-    glk_tables[GLK_ISA_AVX2].isa = "avx2";
-    glk_available[GLK_ISA_AVX2] = 1;
-    glk_default = GLK_ISA_AVX2;
-  }
-  if (f->avx512) {
-    glk_simd_fill_avx512(&glk_tables[GLK_ISA_AVX512]);
-    glk_tables[GLK_ISA_AVX512].isa = "avx512";
-    glk_available[GLK_ISA_AVX512] = 1;
-    glk_default = GLK_ISA_AVX512;
-  }
+  glk_enable(GLK_ISA_AVX2, f->avx2, glk_simd_fill_avx2);
+  glk_enable(GLK_ISA_AVX512, f->avx512, glk_simd_fill_avx512);
 #endif
 #if defined(GLUKIT_HAVE_NEON)
-  if (f->neon) {
-    glk_simd_fill_neon(&glk_tables[GLK_ISA_NEON]);
-    glk_tables[GLK_ISA_NEON].isa = "neon";
-    glk_available[GLK_ISA_NEON] = 1;
-    glk_default = GLK_ISA_NEON;
-  }
+  glk_enable(GLK_ISA_NEON, f->neon, glk_simd_fill_neon);
 #endif
   (void)f;
   /* GLUKIT_ISA may lower the default to another available ISA. */
