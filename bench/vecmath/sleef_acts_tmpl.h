@@ -15,11 +15,18 @@
  * - geglu_tanh via exp: 1 + tanh(u) = 2 sigmoid(2u), 2u carried as hi + lo
  *   (the same argument handling as glukit's kernel) and e^-|2u| corrected
  *   by (1 -+ lo).
+ * - "+deep" variants (swiglu, geglu_tanh via exp): where s < -80, e^s is
+ *   near or below f32's normal range and g e^s / (1 + e^s) would round a
+ *   subnormal e^s first; there e^(s/2) is taken instead and the product
+ *   formed as ((g e^(s/2)) v) e^(s/2), so only the last multiply rounds
+ *   into the subnormals (one more SLEEF call, only in vectors with such a
+ *   lane).
  * No special-value selects: NaN, infinities and signed zeros come out as
  * the arithmetic gives them.
  *
  * Needs: VF, VW, vload, vstore, vset, vadd, vsub, vmul, vdiv, vfma (a*b+c),
- * vabs, vmin, vmax, vsqrt, vsel_lt(a,b,x,y) (a<b ? x : y), SL_EXP, SL_ERF,
+ * vabs, vmin, vmax, vsqrt, vsel_lt(a,b,x,y) (a<b ? x : y),
+ * vany_lt(a,b) (nonzero if a<b in some lane), SL_EXP, SL_ERF,
  * SL_ERFC, SL_TANH10, SL_TANH35, SFX(name).
  */
 #include <stddef.h>
@@ -51,6 +58,21 @@ static inline VF f_swiglu(VF v, VF g) {
   const VF e = SL_EXP(vneg(vabs(g)));
   const VF num = vsel_lt(g, vset(0.0f), vmul(g, e), g);
   return vmul(v, vdiv(num, vadd(vset(1.0f), e)));
+}
+
+/* Deep lanes (s = sh + sl < -80, g < 0 there): y = ((g e^(s/2)) v) e^(s/2),
+ * with 1 + e^s = 1; other lanes keep y. */
+static inline VF deep_tail(VF y, VF v, VF g, VF sh, VF sl) {
+  const VF lim = vset(-80.0f);
+  if (!vany_lt(sh, lim)) return y;
+  VF eh = SL_EXP(vmul(sh, vset(0.5f)));
+  eh = vfma(eh, vmul(sl, vset(0.5f)), eh); /* e^(sl/2) ~ 1 + sl/2 */
+  const VF yd = vmul(vmul(vmul(g, eh), v), eh);
+  return vsel_lt(sh, lim, yd, y);
+}
+
+static inline VF f_swiglu_deep(VF v, VF g) {
+  return deep_tail(f_swiglu(v, g), v, g, g, vset(0.0f));
 }
 
 /* 0.5 g (1 + erf(g / sqrt 2)) */
@@ -90,7 +112,7 @@ static inline VF f_geglu_tanh_t35(VF v, VF g) {
 }
 
 /* g sigmoid(2u), 2u = g (c0 + c1 g^2), c0 = 2k, c1 = 2kc, as sh + sl. */
-static inline VF f_geglu_tanh_exp(VF v, VF g) {
+static inline VF tanh_arg2(VF g, VF *sl) {
   const VF c0h = vset(HI(2 * K_TANH)), c0l = vset(LO(2 * K_TANH));
   const VF c1h = vset(HI(2 * KC_TANH)), c1l = vset(LO(2 * KC_TANH));
   const VF gc = vmin(vmax(g, vset(-1e12f)), vset(1e12f)); /* no inf - inf */
@@ -101,12 +123,28 @@ static inline VF f_geglu_tanh_exp(VF v, VF g) {
   const VF bb = vsub(th, c0h);
   const VF tl = vadd(vadd(vsub(c0h, vsub(th, bb)), vsub(p, bb)), vadd(pl, c0l));
   const VF sh = vmul(gc, th);
-  const VF sl = vfma(gc, tl, vfma(gc, th, vneg(sh)));
+  *sl = vfma(gc, tl, vfma(gc, th, vneg(sh)));
+  return sh;
+}
+
+static inline VF geglu_tanh_exp(VF v, VF g, VF sh, VF sl) {
   /* e^-|sh + sl| ~ e^-|sh| (1 - sign(sh) sl) */
   const VF e0 = SL_EXP(vneg(vabs(sh)));
   const VF e = vfnma(e0, vsel_lt(sh, vset(0.0f), vneg(sl), sl), e0);
   const VF num = vsel_lt(g, vset(0.0f), vmul(g, e), g);
   return vmul(v, vdiv(num, vadd(vset(1.0f), e)));
+}
+
+static inline VF f_geglu_tanh_exp(VF v, VF g) {
+  VF sl;
+  const VF sh = tanh_arg2(g, &sl);
+  return geglu_tanh_exp(v, g, sh, sl);
+}
+
+static inline VF f_geglu_tanh_exp_deep(VF v, VF g) {
+  VF sl;
+  const VF sh = tanh_arg2(g, &sl);
+  return deep_tail(geglu_tanh_exp(v, g, sh, sl), v, g, sh, sl);
 }
 
 /* ---- loops: full vectors, then one padded vector for the tail -------------- */

@@ -22,6 +22,7 @@
 #define SL_ERFC Sleef_erfcf8_u15avx2
 #define SL_TANH10 Sleef_tanhf8_u10avx2
 #define SL_TANH35 Sleef_tanhf8_u35avx2
+#define vany_lt(a, b) (_mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_LT_OQ)) != 0)
 #define SFX(name) name##_avx2
 
 #include "sleef_acts_tmpl.h"

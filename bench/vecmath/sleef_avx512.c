@@ -22,6 +22,7 @@
 #define SL_ERFC Sleef_erfcf16_u15avx512f
 #define SL_TANH10 Sleef_tanhf16_u10avx512f
 #define SL_TANH35 Sleef_tanhf16_u35avx512f
+#define vany_lt(a, b) (_mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ) != 0)
 #define SFX(name) name##_avx512
 
 #include "sleef_acts_tmpl.h"

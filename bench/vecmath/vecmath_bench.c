@@ -82,6 +82,7 @@ static void add_isa(int isa512, unsigned acts) {
   if (acts & (1u << ACT_SWIGLU)) {
     add(ACT_SWIGLU, "glukit", isa512, NULL);
     add(ACT_SWIGLU, "sleef expf_u10: g e/(1+e)", isa512, PICK(swiglu));
+    add(ACT_SWIGLU, "sleef expf_u10: g e/(1+e) +deep", isa512, PICK(swiglu_deep));
   }
   if (acts & (1u << ACT_GEGLU)) {
     add(ACT_GEGLU, "glukit", isa512, NULL);
@@ -93,6 +94,8 @@ static void add_isa(int isa512, unsigned acts) {
     add(ACT_GEGLU_TANH, "sleef tanhf_u10: 1+tanh", isa512, PICK(geglu_tanh_t10));
     add(ACT_GEGLU_TANH, "sleef tanhf_u35: 1+tanh", isa512, PICK(geglu_tanh_t35));
     add(ACT_GEGLU_TANH, "sleef expf_u10: 2 sig(2u), hi+lo arg", isa512, PICK(geglu_tanh_exp));
+    add(ACT_GEGLU_TANH, "sleef expf_u10: 2 sig(2u), hi+lo arg +deep", isa512,
+        PICK(geglu_tanh_exp_deep));
   }
 #undef PICK
 }
@@ -379,9 +382,9 @@ int main(int argc, char **argv) {
     if (do_acc && p->act != ACT_NONE) {
       char u[24];
       fmt_ulp(u, sizeof u, p->max_norm);
-      snprintf(en, sizeof en, "%s (%.7g)", u, (double)p->g_norm);
+      snprintf(en, sizeof en, "%s (%.9g)", u, (double)p->g_norm);
       fmt_ulp(u, sizeof u, p->max_all);
-      snprintf(ea, sizeof ea, "%s (%.7g)", u, (double)p->g_all);
+      snprintf(ea, sizeof ea, "%s (%.9g)", u, (double)p->g_all);
       snprintf(sp, sizeof sp, "%d/5", p->spec_ok);
     }
     printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", act_names[p->act],

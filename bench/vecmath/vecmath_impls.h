@@ -7,8 +7,8 @@
 typedef void (*vm_fn)(const float *v, const float *g, float *y, size_t n);
 
 #define VM_KERNELS(X) \
-  X(floor) X(glu) X(swiglu) X(geglu_erf) X(geglu_erfc) \
-  X(geglu_tanh_t10) X(geglu_tanh_t35) X(geglu_tanh_exp)
+  X(floor) X(glu) X(swiglu) X(swiglu_deep) X(geglu_erf) X(geglu_erfc) \
+  X(geglu_tanh_t10) X(geglu_tanh_t35) X(geglu_tanh_exp) X(geglu_tanh_exp_deep)
 
 #define VM_DECL(name)                                                        \
   void vm_##name##_avx512(const float *v, const float *g, float *y, size_t n); \
