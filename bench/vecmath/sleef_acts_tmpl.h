@@ -20,7 +20,8 @@
  *   subnormal e^s first; there e^(s/2) is taken instead and the product
  *   formed as ((g e^(s/2)) v) e^(s/2), so only the last multiply rounds
  *   into the subnormals (one more SLEEF call, only in vectors with such a
- *   lane).
+ *   lane); in that same branch g = -inf gives v * -0 (silu(-inf) = -0, as
+ *   the README's numerics want; the plain forms give NaN).
  * No special-value selects: NaN, infinities and signed zeros come out as
  * the arithmetic gives them.
  *
@@ -29,6 +30,7 @@
  * vany_lt(a,b) (nonzero if a<b in some lane), SL_EXP, SL_ERF,
  * SL_ERFC, SL_TANH10, SL_TANH35, SFX(name).
  */
+#include <float.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -61,13 +63,14 @@ static inline VF f_swiglu(VF v, VF g) {
 }
 
 /* Deep lanes (s = sh + sl < -80, g < 0 there): y = ((g e^(s/2)) v) e^(s/2),
- * with 1 + e^s = 1; other lanes keep y. */
+ * with 1 + e^s = 1, and v * -0 for g = -inf; other lanes keep y. */
 static inline VF deep_tail(VF y, VF v, VF g, VF sh, VF sl) {
   const VF lim = vset(-80.0f);
   if (!vany_lt(sh, lim)) return y;
   VF eh = SL_EXP(vmul(sh, vset(0.5f)));
   eh = vfma(eh, vmul(sl, vset(0.5f)), eh); /* e^(sl/2) ~ 1 + sl/2 */
-  const VF yd = vmul(vmul(vmul(g, eh), v), eh);
+  VF yd = vmul(vmul(vmul(g, eh), v), eh);
+  yd = vsel_lt(g, vset(-FLT_MAX), vmul(v, vset(-0.0f)), yd); /* g = -inf */
   return vsel_lt(sh, lim, yd, y);
 }
 

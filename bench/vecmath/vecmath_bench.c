@@ -82,7 +82,7 @@ static void add_isa(int isa512, unsigned acts) {
   if (acts & (1u << ACT_SWIGLU)) {
     add(ACT_SWIGLU, "glukit", isa512, NULL);
     add(ACT_SWIGLU, "sleef expf_u10: g e/(1+e)", isa512, PICK(swiglu));
-    add(ACT_SWIGLU, "sleef expf_u10: g e/(1+e) +deep", isa512, PICK(swiglu_deep));
+    add(ACT_SWIGLU, "sleef expf_u10: g e/(1+e) +tails", isa512, PICK(swiglu_deep));
   }
   if (acts & (1u << ACT_GEGLU)) {
     add(ACT_GEGLU, "glukit", isa512, NULL);
@@ -94,7 +94,7 @@ static void add_isa(int isa512, unsigned acts) {
     add(ACT_GEGLU_TANH, "sleef tanhf_u10: 1+tanh", isa512, PICK(geglu_tanh_t10));
     add(ACT_GEGLU_TANH, "sleef tanhf_u35: 1+tanh", isa512, PICK(geglu_tanh_t35));
     add(ACT_GEGLU_TANH, "sleef expf_u10: 2 sig(2u), hi+lo arg", isa512, PICK(geglu_tanh_exp));
-    add(ACT_GEGLU_TANH, "sleef expf_u10: 2 sig(2u), hi+lo arg +deep", isa512,
+    add(ACT_GEGLU_TANH, "sleef expf_u10: 2 sig(2u), hi+lo arg +tails", isa512,
         PICK(geglu_tanh_exp_deep));
   }
 #undef PICK
