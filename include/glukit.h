@@ -54,7 +54,10 @@ typedef enum glk_status {
   GLK_ERR_DTYPE_MISMATCH = 7,   /* dtypes of the arguments disagree */
   GLK_ERR_OVERFLOW = 8,         /* an element or byte count overflows */
   GLK_ERR_OVERLAP = 9,          /* an output overlaps an input or itself */
-  GLK_ERR_UNSUPPORTED = 10      /* a requested ISA is not available here */
+  GLK_ERR_UNSUPPORTED = 10,     /* a requested ISA or device is not
+                                   available in this build or machine */
+  GLK_ERR_DEVICE = 11           /* a CUDA call failed (launch or device
+                                   error); glk_last_error() names it */
 } glk_status;
 
 typedef enum glk_dtype {
@@ -103,6 +106,13 @@ typedef enum glk_isa {
 } glk_isa;
 #define GLK_ISA_COUNT 5
 
+/* Where the tensors of a call live and run. */
+typedef enum glk_device {
+  GLK_DEVICE_CPU = 0, /* host memory, CPU kernels (the default) */
+  GLK_DEVICE_CUDA = 1 /* CUDA device memory of the current device */
+} glk_device;
+#define GLK_DEVICE_COUNT 2
+
 /*
  * A strided view of memory. Strides count elements (not bytes) and may be
  * zero (inputs only) or negative. Fill it by hand or with glk_tensor_init().
@@ -135,6 +145,14 @@ typedef struct glk_options {
                           gives GLK_ERR_UNSUPPORTED */
   int32_t num_threads; /* 0 (default): GLUKIT_NUM_THREADS or every core;
                           1: the calling thread only */
+  /* -- since 0.3 -- */
+  glk_device device;   /* default GLK_DEVICE_CPU. GLK_DEVICE_CUDA: every
+                          tensor's data is device memory of the current
+                          CUDA device; the call is queued on cuda_stream and
+                          returns without waiting (isa and num_threads are
+                          ignored). GLK_ERR_UNSUPPORTED when glukit was built
+                          without CUDA. */
+  void *cuda_stream;   /* a cudaStream_t; NULL (default): the default stream */
 } glk_options;
 
 #define GLK_DEFAULT_ALPHA 1.702
@@ -179,6 +197,8 @@ GLK_API int glk_isa_supported(glk_isa isa);
 GLK_API const char *glk_isa_name(glk_isa isa);
 /* Threads a call with num_threads = 0 uses. */
 GLK_API int glk_default_num_threads(void);
+/* 1 when glukit was built with CUDA and a CUDA device is usable, else 0. */
+GLK_API int glk_cuda_available(void);
 
 /*
  * Describe `rank` dims of `shape` at `data`. strides == NULL means

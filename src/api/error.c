@@ -41,6 +41,7 @@ GLK_API const char *glk_status_string(glk_status status) {
     case GLK_ERR_OVERFLOW: return "size or byte count overflows";
     case GLK_ERR_OVERLAP: return "output overlaps an input or itself";
     case GLK_ERR_UNSUPPORTED: return "not supported on this machine or build";
+    case GLK_ERR_DEVICE: return "a CUDA call failed";
   }
   return "unknown status";
 }

@@ -83,6 +83,8 @@ GLK_API void glk_options_init_sized(glk_options *options, size_t struct_size) {
   full.limit = GLK_DEFAULT_LIMIT;
   full.isa = GLK_ISA_AUTO;
   full.num_threads = 0;
+  full.device = GLK_DEVICE_CPU;
+  full.cuda_stream = NULL;
   /* A caller built against an older header has a shorter struct: write
    * only what it has, and say so in struct_size. */
   const size_t n = struct_size < sizeof full ? struct_size : sizeof full;

@@ -11,6 +11,9 @@
 #include "dispatch/dispatch.h"
 #include "dispatch/threads.h"
 #include "plan/walk.h"
+#ifdef GLUKIT_HAVE_CUDA
+#include "cuda/glk_cuda.h"
+#endif
 
 GLK_API glk_status glk_output_shape(int32_t rank, const int64_t *x_shape,
                                     int32_t dim, int64_t *y_shape) {
@@ -84,6 +87,30 @@ static int glk_threads_for(const glk_options *opt) {
   return opt->num_threads > 0 ? opt->num_threads : glk__default_threads();
 }
 
+/* Runs a simplified walk on the device the options name: the CPU kernels
+ * (waiting for them), or the CUDA kernels, queued on the stream. */
+static glk_status glk_run(glk_walk *w, int backward, glk_dtype dtype,
+                          const glk_options *opt,
+                          const glk_ukernel_params *params) {
+#ifdef GLUKIT_HAVE_CUDA
+  if (opt->device == GLK_DEVICE_CUDA)
+    return glk__cuda_run(w, backward, dtype, opt->act, params, opt->cuda_stream);
+#endif
+  if (backward)
+    glk_walk_backward(w, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
+  else
+    glk_walk_forward(w, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
+  return GLK_OK;
+}
+
+GLK_API int glk_cuda_available(void) {
+#ifdef GLUKIT_HAVE_CUDA
+  return glk__cuda_usable();
+#else
+  return 0;
+#endif
+}
+
 GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
                                const glk_options *options) {
   glk__clear_error();
@@ -104,8 +131,7 @@ GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
   glk_place_members(&w, x, axis, &opt, GLK_OP_V, GLK_OP_G);
   glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_Y);
-  glk_walk_forward(&w, glk_kernels_for(x->dtype, &opt), &params, glk_threads_for(&opt));
-  return GLK_OK;
+  return glk_run(&w, 0, x->dtype, &opt, &params);
 }
 
 /* In place means: the very same view, and not accumulating into it. */
@@ -145,8 +171,7 @@ GLK_API glk_status glk_backward(const glk_tensor *x, const glk_tensor *dy,
   glk_walk_set(&w, GLK_OP_DY, dy->data, 0, dy->strides, -1, 1);
   glk_place_members(&w, dx, axis, &opt, GLK_OP_DV, GLK_OP_DG);
   glk_walk_simplify(&w, GLK_OP_DV);
-  glk_walk_backward(&w, glk_kernels_for(x->dtype, &opt), &params, glk_threads_for(&opt));
-  return GLK_OK;
+  return glk_run(&w, 1, x->dtype, &opt, &params);
 }
 
 /* value and gate: one dtype, one shape; returns the checked pair. */
@@ -181,8 +206,7 @@ GLK_API glk_status glk_forward_split(const glk_tensor *value,
   glk_walk_set(&w, GLK_OP_G, gate->data, 0, gate->strides, -1, 1);
   glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_Y);
-  glk_walk_forward(&w, glk_kernels_for(value->dtype, &opt), &params, glk_threads_for(&opt));
-  return GLK_OK;
+  return glk_run(&w, 0, value->dtype, &opt, &params);
 }
 
 GLK_API glk_status glk_backward_split(const glk_tensor *value,
@@ -223,6 +247,5 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
   glk_walk_set(&w, GLK_OP_DV, dvalue->data, 0, dvalue->strides, -1, 1);
   glk_walk_set(&w, GLK_OP_DG, dgate->data, 0, dgate->strides, -1, 1);
   glk_walk_simplify(&w, GLK_OP_DV);
-  glk_walk_backward(&w, glk_kernels_for(value->dtype, &opt), &params, glk_threads_for(&opt));
-  return GLK_OK;
+  return glk_run(&w, 1, value->dtype, &opt, &params);
 }

@@ -46,7 +46,19 @@ glk_status glk__read_options(const glk_options *in, glk_options *opt,
     return glk__fail(GLK_ERR_INVALID_ARGUMENT,
                      "options->isa = %d is not a glk_isa (0..%d)", (int)opt->isa,
                      GLK_ISA_COUNT - 1);
-  if (!glk_isa_supported(opt->isa))
+  if ((unsigned)opt->device >= GLK_DEVICE_COUNT)
+    return glk__fail(GLK_ERR_INVALID_ARGUMENT,
+                     "options->device = %d is not a glk_device (0..%d)",
+                     (int)opt->device, GLK_DEVICE_COUNT - 1);
+#ifndef GLUKIT_HAVE_CUDA
+  if (opt->device == GLK_DEVICE_CUDA)
+    return glk__fail(GLK_ERR_UNSUPPORTED,
+                     "options->device = GLK_DEVICE_CUDA, but this glukit was "
+                     "built without CUDA (configure with -DGLUKIT_CUDA=ON and "
+                     "a CUDA toolkit)");
+#endif
+  /* The ISA names CPU kernels: a CUDA call ignores it. */
+  if (opt->device == GLK_DEVICE_CPU && !glk_isa_supported(opt->isa))
     return glk__fail(GLK_ERR_UNSUPPORTED,
                      "options->isa = %s is not supported by this CPU/OS or build",
                      glk_isa_name(opt->isa));
