@@ -1,0 +1,11 @@
+/* The CUDA kernels for f64: every activation, direction and mode. */
+#include "cuda/cuda_kernel.cuh"
+
+namespace glkc {
+
+int launch_f64(const Plan &plan, int act, int backward, int mode,
+               unsigned blocks, void *stream) {
+  return launch_dtype<GLK_DTYPE_F64>(plan, act, backward, mode, blocks, stream);
+}
+
+}  // namespace glkc
