@@ -34,7 +34,7 @@ typedef struct simd_consts {
   vf limit, neg_limit;
 } simd_consts;
 
-static inline simd_consts simd_consts_of(const glk_ukernel_params *p) {
+GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
   simd_consts k;
   const float hi = (float)p->alpha;
   k.alpha_hi = vf_set1(hi);
@@ -45,8 +45,8 @@ static inline simd_consts simd_consts_of(const glk_ukernel_params *p) {
   return k;
 }
 
-static inline vf v0(void) { return vf_set1(0.0f); }
-static inline vf v1(void) { return vf_set1(1.0f); }
+GLK_VINLINE vf v0(void) { return vf_set1(0.0f); }
+GLK_VINLINE vf v1(void) { return vf_set1(1.0f); }
 
 
 /* ---- e^-|x| with its deep tail kept ----------------------------------------
@@ -69,7 +69,7 @@ typedef struct vexp {
 
 /* e^-|hi + lo| for lo tiny against hi (lo = 0: an exact argument). About
  * 1 ULP. NaN passes. */
-static inline vexp v_exp_neg_abs(vf hi, vf lo, int has_lo) {
+GLK_VINLINE vexp v_exp_neg_abs(vf hi, vf lo, int has_lo) {
   const vf x0 = vf_neg(vf_abs(hi));
   const vf x = vf_max_c(x0, vf_set1(-GLK_EXP_ARG_LIMIT));
   const vf n = vf_round(vf_mul(x, vf_set1(0x1.715476p+0f)));
@@ -107,13 +107,13 @@ static inline vexp v_exp_neg_abs(vf hi, vf lo, int has_lo) {
  * since dy and v may lie at opposite ends of f32's range; forwards have
  * w2 = 1 and need it only in the deep lanes.
  */
-static inline vf v_finish(vf f, vf w, vf w2, const vexp *ex, vm mask) {
+GLK_VINLINE vf v_finish(vf f, vf w, vf w2, const vexp *ex, vm mask) {
   const vf r = vf_mul(vf_mul(f, w), w2);
   if (!vm_any(mask)) return r; /* the usual case: no deep lane */
   return vf_select(mask, vf_mul3_pow2(f, w, w2, ex->en), r);
 }
 
-static inline vm v_finite_nonzero(vf x) {
+GLK_VINLINE vm v_finite_nonzero(vf x) {
   const vf a = vf_abs(x);
   return vm_and(vf_gt(a, v0()), vf_lt(a, vf_set1(INFINITY)));
 }
@@ -121,7 +121,7 @@ static inline vm v_finite_nonzero(vf x) {
 /* The gradient's f * dy * v: in f32 where that is exact up to its
  * roundings, in f64 in the lanes where the first product underflowed or
  * either product overflowed although every factor was finite and nonzero. */
-static inline vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
+GLK_VINLINE vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
   const vf p = vf_mul(f, w), r = vf_mul(p, w2);
   const vf inf = vf_set1(INFINITY);
   const vm lost = vm_or(vm_or(vf_lt(vf_abs(p), vf_set1(FLT_MIN)), vf_eq(vf_abs(p), inf)),
@@ -135,20 +135,20 @@ static inline vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
 
 /* Where the reference's double e^-|s| is exactly 0 (s < -709.78: its
  * 1 + e^-s overflows), its activation factor is an exact zero too. */
-static inline vm v_ref_zero(vf s) { return vf_lt(s, vf_set1(-709.78f)); }
+GLK_VINLINE vm v_ref_zero(vf s) { return vf_lt(s, vf_set1(-709.78f)); }
 
 /* The deep tails' numerators: x clamped to +-2^100 (beyond, e^bx is 0). */
-static inline vf v_clamp_deep(vf x) {
+GLK_VINLINE vf v_clamp_deep(vf x) {
   return vf_max_c(vf_min_c(x, vf_set1(0x1p100f)), vf_set1(-0x1p100f));
 }
 
 /* x with infinities clamped to +-FLT_MAX, for products that meet a 0. */
-static inline vf v_finite(vf x) {
+GLK_VINLINE vf v_finite(vf x) {
   return vf_max_c(vf_min_c(x, vf_set1(FLT_MAX)), vf_set1(-FLT_MAX));
 }
 
 /* Turns -0 into +0 and leaves everything else as it is. */
-static inline vf v_plus_zero(vf x) { return vf_add(x, v0()); }
+GLK_VINLINE vf v_plus_zero(vf x) { return vf_add(x, v0()); }
 
 /* ---- sigmoid(s), s = b x: shared by glu, swiglu, quick GELU, tanh GELU ----- */
 
@@ -160,7 +160,7 @@ typedef struct sig_parts {
   vm fin;  /* s < 0 and deep: where a product with e^-|s| must be finished */
 } sig_parts;
 
-static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
+GLK_VINLINE sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
   sig_parts q;
   q.s = s_hi;
   q.ex = v_exp_neg_abs(s_hi, s_lo, has_lo);
@@ -171,14 +171,14 @@ static inline sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
 }
 
 /* s = b x with b = b_hi + b_lo (b_is_one: b = 1 exactly). */
-static inline sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
+GLK_VINLINE sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
   if (b_is_one) return v_sig_parts2(x, v0(), 0);
   const vf s = vf_mul(b_hi, x);
   return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))), 1);
 }
 
 /* num / (1 + e) */
-static inline vf v_over_den(vf num, const sig_parts *q) {
+GLK_VINLINE vf v_over_den(vf num, const sig_parts *q) {
   return vf_div(num, q->den);
 }
 
@@ -190,7 +190,7 @@ static inline vf v_over_den(vf num, const sig_parts *q) {
  */
 
 /* w sigmoid(s) w2 = (s < 0 ? w e : w) / (1 + e) w2 */
-static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
+GLK_VINLINE vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
   vf f = v_over_den(vf_select(q->neg, q->ex.es, v1()), q);
   f = vf_select(v_ref_zero(q->s), v0(), f);
   return v_finish(f, w, w2, &q->ex, q->fin);
@@ -198,14 +198,14 @@ static inline vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
 
 /* w x sigmoid(s) w2 = (s < 0 ? x e w : x w) / (1 + e) w2; x e never meets
  * inf * 0 */
-static inline vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
+GLK_VINLINE vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
   vf f = v_over_den(vf_select(q->neg, vf_mul(v_clamp_deep(x), q->ex.es), x), q);
   f = vf_select(v_ref_zero(q->s), vf_mul(v_finite(x), v0()), f); /* signed 0 */
   return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w sigmoid'(s) w2 = w e / (1 + e)^2 w2 */
-static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
+GLK_VINLINE vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
   vf f = v_over_den(v_over_den(q->ex.es, q), q);
   f = vf_select(v_ref_zero(vf_neg(vf_abs(q->s))), v0(), f);
   return v_finish_grad(f, w, w2, &q->ex, q->ex.deep);
@@ -217,7 +217,7 @@ static inline vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
  *   s < 0: e (1 + k/(1+e)),  s >= 0: 1 + k e/(1+e);
  * a factor that is exactly 0 gives +0, like the reference's 0 derivative.
  */
-static inline vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
+GLK_VINLINE vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
   const vf kf = v_finite(k);
   const vf neg = vf_mul(q->ex.es, vf_add(v1(), v_over_den(kf, q)));
   const vf pos = vf_add(v1(), v_over_den(vf_mul(kf, q->ex.e), q));
@@ -241,7 +241,7 @@ typedef struct gelu_parts {
   vm neg;  /* g < 0 */
 } gelu_parts;
 
-static inline gelu_parts v_gelu_parts(vf g) {
+GLK_VINLINE gelu_parts v_gelu_parts(vf g) {
   gelu_parts r;
   const vf a = vf_min_c(vf_abs(g), vf_set1(28.0f)); /* e^-392: 0 in any product */
   const vf h = vf_mul(a, a);
@@ -265,7 +265,7 @@ static inline gelu_parts v_gelu_parts(vf g) {
 }
 
 /* w g Phi(g) w2: g < 0: g e Q w w2 (scaled); g >= 0: g w (1 - e Q) w2. */
-static inline vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
+GLK_VINLINE vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
   /* beyond g = -38.6 the reference's Phi is 0 in double: g * 0 exactly */
   const vf neg = vf_select(vf_lt(g, vf_set1(-38.6047f)), vf_mul(v_finite(g), v0()),
                            vf_mul(vf_mul(v_clamp_deep(g), r->ex.es), r->q));
@@ -274,7 +274,7 @@ static inline vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
 }
 
 /* w (Phi(g) + g phi(g)), phi = e/sqrt(2 pi): g < 0: e (Q + g/sqrt(2pi)). */
-static inline vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
+GLK_VINLINE vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
   const vf c = vf_set1(0x1.988454p-2f); /* 1/sqrt(2 pi) */
   const vf gf = v_finite(g);
   /* beyond g = -38.6 the reference's e^(-g^2/2) is 0 in double: exactly +0 */
@@ -289,7 +289,7 @@ static inline vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
 
 /* 2u = g (2k + 2kc g^2), k = sqrt(2/pi), c = 0.044715, carried as hi + lo
  * (the constants too), so e^-|2u| keeps its accuracy in the tail. */
-static inline sig_parts v_gelu_tanh_parts(vf g) {
+GLK_VINLINE sig_parts v_gelu_tanh_parts(vf g) {
   const vf c0h = vf_set1(0x1.988454p+0f), c0l = vf_set1(-0x1.857936p-25f);
   const vf c1h = vf_set1(0x1.2444f2p-4f), c1l = vf_set1(0x1.49b16ap-29f);
   const vf gc = vf_min_c(vf_max_c(g, vf_set1(-1e12f)), vf_set1(1e12f)); /* no inf - inf */
@@ -305,20 +305,20 @@ static inline sig_parts v_gelu_tanh_parts(vf g) {
 }
 
 /* k = g d(2u)/dg = g (2k + 6kc g^2) */
-static inline vf v_gelu_tanh_k(vf g) {
+GLK_VINLINE vf v_gelu_tanh_k(vf g) {
   const vf gf = v_finite(g);
   return vf_mul(gf, vf_fma(vf_set1(0x1.b6676cp-3f), vf_mul(gf, gf), vf_set1(0x1.988454p+0f)));
 }
 
 /* ---- the variants ---------------------------------------------------------- */
 
-static inline vf v_relu(vf g) { return vf_select(vf_lt(g, v0()), v0(), g); }
+GLK_VINLINE vf v_relu(vf g) { return vf_select(vf_lt(g, v0()), v0(), g); }
 /* 1 for g > 0, +0 otherwise, NaN for NaN: |0 * g| is +0 or NaN. */
-static inline vf v_drelu(vf g) {
+GLK_VINLINE vf v_drelu(vf g) {
   return vf_select(vf_gt(g, v0()), v1(), vf_abs(vf_mul(v_finite(g), v0())));
 }
 /* 1, or NaN for NaN. */
-static inline vf v_one_or_nan(vf g) { return vf_add(v1(), vf_abs(vf_mul(v_finite(g), v0()))); }
+GLK_VINLINE vf v_one_or_nan(vf g) { return vf_add(v1(), vf_abs(vf_mul(v_finite(g), v0()))); }
 
 #define GLK_SIMD_ACTS(X)                                 \
   X(glu, GLK_ACT_GLU) X(swiglu, GLK_ACT_SWIGLU)          \
@@ -326,12 +326,15 @@ static inline vf v_one_or_nan(vf g) { return vf_add(v1(), vf_abs(vf_mul(v_finite
   X(geglu_quick, GLK_ACT_GEGLU_QUICK) X(reglu, GLK_ACT_REGLU) \
   X(bilinear, GLK_ACT_BILINEAR) X(swiglu_oai, GLK_ACT_SWIGLU_OAI)
 
-static inline sig_parts v_quick_parts(vf g) {
+GLK_VINLINE sig_parts v_quick_parts(vf g) {
   return v_sig_parts(g, vf_set1(0x1.b3b646p+0f), vf_set1(-0x1.78d4fep-26f), 0);
 }
 
-/* y = v act(g); swiglu_oai: y = (v' + 1) act(g'). */
-static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
+#include "kernels/simd/glu_simd_fast.h"
+
+/* y = v act(g); swiglu_oai: y = (v' + 1) act(g'). The general code, for
+ * every lane; v_forward takes the fast path where it can. */
+GLK_VINLINE vf v_forward_exact(glk_act act, vf v, vf g, const simd_consts *k) {
   switch (act) {
     case GLK_ACT_GLU: {
       const sig_parts q = v_sig_parts(g, v1(), v0(), 1);
@@ -366,7 +369,7 @@ static inline vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
 }
 
 /* dv = dy act(g), dg = dy v act'(g) (swiglu_oai: with its clamps). */
-static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
+GLK_VINLINE void v_backward_exact(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
                               vf *dv, vf *dg) {
   switch (act) {
     case GLK_ACT_GLU: {
@@ -422,26 +425,53 @@ static inline void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts 
   *dv = dy, *dg = dy;
 }
 
+/* The fast path where every lane is in its range, else the general code in
+ * the lanes outside it (glu_simd_fast.h). */
+GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
+  vf y;
+  vm ok;
+  if (!v_forward_fast(act, v, g, k, &y, &ok)) return v_forward_exact(act, v, g, k);
+  if (vm_all(ok)) return y;
+  return vf_select(ok, y, v_forward_exact(act, v, g, k));
+}
+
+GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
+                            vf *dg) {
+  vf a, b, sa, sb;
+  vm ok_a, ok_b;
+  if (!v_backward_fast(act, v, g, dy, k, &a, &b, &ok_a, &ok_b)) {
+    v_backward_exact(act, v, g, dy, k, dv, dg);
+    return;
+  }
+  if (!vm_all(vm_and(ok_a, ok_b))) {
+    v_backward_exact(act, v, g, dy, k, &sa, &sb);
+    a = vf_select(ok_a, a, sa);
+    b = vf_select(ok_b, b, sb);
+  }
+  *dv = a;
+  *dg = b;
+}
+
 /* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
 
-static inline void stnt_f32(float *p, vf x) { vf_stream_f32(p, x); }
-static inline void stnt_f16(uint16_t *p, vf x) { vf_stream_f16(p, x); }
-static inline void stnt_bf16(uint16_t *p, vf x) { vf_stream_bf16(p, x); }
+GLK_VINLINE void stnt_f32(float *p, vf x) { vf_stream_f32(p, x); }
+GLK_VINLINE void stnt_f16(uint16_t *p, vf x) { vf_stream_f16(p, x); }
+GLK_VINLINE void stnt_bf16(uint16_t *p, vf x) { vf_stream_bf16(p, x); }
 
 /* Elements before `y` reaches the alignment of a W-element store, or
  * SIZE_MAX when it never can (y not even element-aligned). */
-static inline size_t v_head(const void *y, size_t esize) {
+GLK_VINLINE size_t v_head(const void *y, size_t esize) {
   const size_t vbytes = GLK_W * esize, off = (uintptr_t)y % vbytes;
   if (off % esize) return SIZE_MAX;
   return off ? (vbytes - off) / esize : 0;
 }
 
-static inline vf ld_f32(const float *p) { return vf_load(p); }
-static inline void st_f32(float *p, vf x) { vf_store(p, x); }
-static inline vf ld_f16(const uint16_t *p) { return vf_load_f16(p); }
-static inline void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
-static inline vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
-static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
+GLK_VINLINE vf ld_f32(const float *p) { return vf_load(p); }
+GLK_VINLINE void st_f32(float *p, vf x) { vf_store(p, x); }
+GLK_VINLINE vf ld_f16(const uint16_t *p) { return vf_load_f16(p); }
+GLK_VINLINE void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
+GLK_VINLINE vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
+GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 
 /*
  * The kernels of one (dtype, activation). Full vectors run straight from
@@ -449,30 +479,44 @@ static inline void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
  * the unused lanes compute harmless values that are never stored).
  */
 #define GLK_SIMD_KERNELS(DT, T, ACT, ACT_ENUM)                                       \
+  /* m < W elements through zero-padded W-element buffers */                         \
+  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
+      size_t m, const T *v, const T *g, T *y, const simd_consts *k) {                \
+    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                   \
+    memcpy(bv, v, m * sizeof(T));                                                    \
+    memcpy(bg, g, m * sizeof(T));                                                    \
+    st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), k));                   \
+    memcpy(y, by, m * sizeof(T));                                                    \
+  }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX)(           \
       size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) { \
     const T *v = v_, *g = g_;                                                        \
     T *y = y_;                                                                       \
     const simd_consts k = simd_consts_of(p);                                         \
-    /* large outputs: align y by a short first piece, then stream */                 \
-    const size_t head = p->stream_stores ? v_head(y, sizeof(T)) : SIZE_MAX;          \
     size_t i = 0;                                                                    \
-    while (i < n) {                                                                  \
-      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
-      if (i < head && head - i < m) m = head - i;                                    \
-      if (m == GLK_W) {                                                              \
-        const vf r = v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);        \
-        if (i >= head) stnt_##DT(y + i, r); else st_##DT(y + i, r);                  \
-      } else {                                                                       \
-        T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                               \
-        memcpy(bv, v + i, m * sizeof(T));                                            \
-        memcpy(bg, g + i, m * sizeof(T));                                            \
-        st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), &k));              \
-        memcpy(y + i, by, m * sizeof(T));                                            \
+    /* Two vectors per step: two independent dependency chains in flight. */         \
+    if (p->stream_stores && v_head(y, sizeof(T)) != SIZE_MAX) {                      \
+      /* large outputs: align y by a short first piece, then stream */               \
+      i = v_head(y, sizeof(T)) < n ? v_head(y, sizeof(T)) : n;                       \
+      if (i) GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(i, v, g, y, &k); \
+      for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                   \
+        const vf r0 = v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);       \
+        const vf r1 = v_forward(ACT_ENUM, ld_##DT(v + i + GLK_W), ld_##DT(g + i + GLK_W), &k); \
+        stnt_##DT(y + i, r0);                                                        \
+        stnt_##DT(y + i + GLK_W, r1);                                                \
       }                                                                              \
-      i += m;                                                                        \
+      vf_stream_fence();                                                             \
     }                                                                                \
-    if (head != SIZE_MAX) vf_stream_fence();                                         \
+    for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                     \
+      const vf r0 = v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);         \
+      const vf r1 = v_forward(ACT_ENUM, ld_##DT(v + i + GLK_W), ld_##DT(g + i + GLK_W), &k); \
+      st_##DT(y + i, r0);                                                            \
+      st_##DT(y + i + GLK_W, r1);                                                    \
+    }                                                                                \
+    for (; n - i >= GLK_W; i += GLK_W)                                               \
+      st_##DT(y + i, v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));       \
+    if (i < n)                                                                       \
+      GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, y + i, &k); \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
       size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {             \

@@ -5,66 +5,76 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/simd/vinline.h"
+
 #define GLK_W 8
 #define GLK_ISA_SUFFIX avx2
 
 typedef __m256 vf;
 typedef __m256 vm; /* all-ones / all-zeros lanes */
 
-static inline vf vf_set1(float x) { return _mm256_set1_ps(x); }
-static inline vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
-static inline void vf_store(float *p, vf x) { _mm256_storeu_ps(p, x); }
-static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
-static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
-static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
-static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
-static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
-static inline vf vf_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
-static inline vf vf_abs(vf a) {
+GLK_VINLINE vf vf_set1(float x) { return _mm256_set1_ps(x); }
+GLK_VINLINE vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
+GLK_VINLINE void vf_store(float *p, vf x) { _mm256_storeu_ps(p, x); }
+GLK_VINLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+GLK_VINLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+GLK_VINLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+GLK_VINLINE vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+GLK_VINLINE vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+GLK_VINLINE vf vf_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
+/* a * b - c, rounded once */
+GLK_VINLINE vf vf_fms(vf a, vf b, vf c) { return _mm256_fmsub_ps(a, b, c); }
+/* The float whose bits are t's shifted left by 23: 2^n for t = 0x1.8p23 + 127 + n. */
+GLK_VINLINE vf vf_shl23(vf t) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+}
+GLK_VINLINE vf vf_abs(vf a) {
   return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
 }
-static inline vf vf_neg(vf a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
-static inline vf vf_min_c(vf x, vf c) { return _mm256_min_ps(c, x); }
-static inline vf vf_max_c(vf x, vf c) { return _mm256_max_ps(c, x); }
+GLK_VINLINE vf vf_neg(vf a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+GLK_VINLINE vf vf_min_c(vf x, vf c) { return _mm256_min_ps(c, x); }
+GLK_VINLINE vf vf_max_c(vf x, vf c) { return _mm256_max_ps(c, x); }
 
-static inline vm vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
-static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-static inline vm vf_eq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
-static inline vm vm_or(vm a, vm b) { return _mm256_or_ps(a, b); }
-static inline vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
-static inline int vm_any(vm m) { return _mm256_movemask_ps(m) != 0; }
-static inline vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+GLK_VINLINE vm vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+GLK_VINLINE vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+GLK_VINLINE vm vf_eq(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+GLK_VINLINE vm vm_or(vm a, vm b) { return _mm256_or_ps(a, b); }
+GLK_VINLINE vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
+GLK_VINLINE int vm_any(vm m) { return _mm256_movemask_ps(m) != 0; }
+GLK_VINLINE int vm_all(vm m) { return _mm256_movemask_ps(m) == 0xff; }
+GLK_VINLINE vm vm_not(vm m) { return _mm256_xor_ps(m, _mm256_castsi256_ps(_mm256_set1_epi32(-1))); }
+GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
 
-static inline vf vf_round(vf x) {
+GLK_VINLINE vf vf_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
-static inline vf vf_pow2i(vf n) {
+GLK_VINLINE vf vf_pow2i(vf n) {
   __m256i i = _mm256_cvtps_epi32(n);
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(i, _mm256_set1_epi32(127)), 23));
 }
 
 /* floor(log2 |x|) from the exponent bits: -127 for zeros and subnormals,
  * 128 for infinities and NaN. */
-static inline vf vf_exponent(vf x) {
+GLK_VINLINE vf vf_exponent(vf x) {
   const __m256i e = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 23),
                                      _mm256_set1_epi32(0xff));
   return _mm256_cvtepi32_ps(_mm256_sub_epi32(e, _mm256_set1_epi32(127)));
 }
 
-static inline vf vf_load_f16(const uint16_t *p) {
+GLK_VINLINE vf vf_load_f16(const uint16_t *p) {
   return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
 }
-static inline __m128i vf_f16_bits(vf x) {
+GLK_VINLINE __m128i vf_f16_bits(vf x) {
   return _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
-static inline void vf_store_f16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_store_f16(uint16_t *p, vf x) {
   _mm_storeu_si128((__m128i *)(void *)p, vf_f16_bits(x));
 }
-static inline vf vf_load_bf16(const uint16_t *p) {
+GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
   __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
-static inline __m128i vf_bf16_bits(vf x) {
+GLK_VINLINE __m128i vf_bf16_bits(vf x) {
   const __m256i b = _mm256_castps_si256(x);
   const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
   __m256i r = _mm256_add_epi32(b, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
@@ -76,47 +86,63 @@ static inline __m128i vf_bf16_bits(vf x) {
   __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
   return _mm256_castsi256_si128(packed);
 }
-static inline void vf_store_bf16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
   _mm_storeu_si128((__m128i *)(void *)p, vf_bf16_bits(x));
 }
 /* Non-temporal stores of W elements (p aligned to their size) and the
  * fence that orders them before the call returns. */
-static inline void vf_stream_f32(float *p, vf x) { _mm256_stream_ps(p, x); }
-static inline void vf_stream_f16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_stream_f32(float *p, vf x) { _mm256_stream_ps(p, x); }
+GLK_VINLINE void vf_stream_f16(uint16_t *p, vf x) {
   _mm_stream_si128((__m128i *)(void *)p, vf_f16_bits(x));
 }
-static inline void vf_stream_bf16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_stream_bf16(uint16_t *p, vf x) {
   _mm_stream_si128((__m128i *)(void *)p, vf_bf16_bits(x));
 }
-static inline void vf_stream_fence(void) { _mm_sfence(); }
+GLK_VINLINE void vf_stream_fence(void) { _mm_sfence(); }
 
-static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
+GLK_VINLINE void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
   const vf e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
   const vf o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
   *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
   *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
 }
-static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
+GLK_VINLINE void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   const vf a = _mm256_unpacklo_ps(even, odd), b = _mm256_unpackhi_ps(even, odd);
   *lo = _mm256_permute2f128_ps(a, b, 0x20);
   *hi = _mm256_permute2f128_ps(a, b, 0x31);
 }
 
 /* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
-static inline __m256d vd_pow2(__m128 n) {
+GLK_VINLINE __m256d vd_pow2(__m128 n) {
   const __m256i e = _mm256_cvtepi32_epi64(_mm_cvtps_epi32(n));
   return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(e, _mm256_set1_epi64x(1023)), 52));
 }
-static inline __m128 vd_half(__m128 a, __m128 b, __m128 c, __m128 n) {
+GLK_VINLINE __m128 vd_half(__m128 a, __m128 b, __m128 c, __m128 n) {
   const __m256d p = _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(a), _mm256_cvtps_pd(b)),
                                   _mm256_mul_pd(_mm256_cvtps_pd(c), vd_pow2(n)));
   return _mm256_cvtpd_ps(p);
 }
-static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
+GLK_VINLINE vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
   const __m128 lo = vd_half(_mm256_castps256_ps128(a), _mm256_castps256_ps128(b),
                             _mm256_castps256_ps128(c), _mm256_castps256_ps128(n));
   const __m128 hi = vd_half(_mm256_extractf128_ps(a, 1), _mm256_extractf128_ps(b, 1),
                             _mm256_extractf128_ps(c, 1), _mm256_extractf128_ps(n, 1));
+  return _mm256_set_m128(hi, lo);
+}
+
+/* a * b * (c + cl) * 2^n in f64 (cl tiny against c), rounded once */
+GLK_VINLINE __m128 vd_half3x(__m128 a, __m128 b, __m128 c, __m128 cl, __m128 n) {
+  const __m256d ab = _mm256_mul_pd(_mm256_cvtps_pd(a), _mm256_cvtps_pd(b));
+  const __m256d p = _mm256_fmadd_pd(ab, _mm256_cvtps_pd(cl), _mm256_mul_pd(ab, _mm256_cvtps_pd(c)));
+  return _mm256_cvtpd_ps(_mm256_mul_pd(p, vd_pow2(n)));
+}
+GLK_VINLINE vf vf_mul3x_pow2(vf a, vf b, vf c, vf cl, vf n) {
+  const __m128 lo = vd_half3x(_mm256_castps256_ps128(a), _mm256_castps256_ps128(b),
+                              _mm256_castps256_ps128(c), _mm256_castps256_ps128(cl),
+                              _mm256_castps256_ps128(n));
+  const __m128 hi = vd_half3x(_mm256_extractf128_ps(a, 1), _mm256_extractf128_ps(b, 1),
+                              _mm256_extractf128_ps(c, 1), _mm256_extractf128_ps(cl, 1),
+                              _mm256_extractf128_ps(n, 1));
   return _mm256_set_m128(hi, lo);
 }
 

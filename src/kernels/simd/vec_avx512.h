@@ -9,75 +9,85 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/simd/vinline.h"
+
 #define GLK_W 16
 #define GLK_ISA_SUFFIX avx512
 
 typedef __m512 vf;
 typedef __mmask16 vm;
 
-static inline vf vf_set1(float x) { return _mm512_set1_ps(x); }
-static inline vf vf_load(const float *p) { return _mm512_loadu_ps(p); }
-static inline void vf_store(float *p, vf x) { _mm512_storeu_ps(p, x); }
-static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
-static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
-static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
-static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+GLK_VINLINE vf vf_set1(float x) { return _mm512_set1_ps(x); }
+GLK_VINLINE vf vf_load(const float *p) { return _mm512_loadu_ps(p); }
+GLK_VINLINE void vf_store(float *p, vf x) { _mm512_storeu_ps(p, x); }
+GLK_VINLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+GLK_VINLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+GLK_VINLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+GLK_VINLINE vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 /* a * b + c and c - a * b, each rounded once */
-static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
-static inline vf vf_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
-static inline vf vf_abs(vf a) { return _mm512_abs_ps(a); }
-static inline vf vf_neg(vf a) {
+GLK_VINLINE vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+GLK_VINLINE vf vf_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
+/* a * b - c, rounded once */
+GLK_VINLINE vf vf_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }
+/* The float whose bits are t's shifted left by 23: 2^n for t = 0x1.8p23 + 127 + n. */
+GLK_VINLINE vf vf_shl23(vf t) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
+}
+GLK_VINLINE vf vf_abs(vf a) { return _mm512_abs_ps(a); }
+GLK_VINLINE vf vf_neg(vf a) {
   return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a),
                                               _mm512_set1_epi32(INT32_MIN)));
 }
 /* min(x, c) and max(x, c) for a constant c; a NaN x passes through. */
-static inline vf vf_min_c(vf x, vf c) { return _mm512_min_ps(c, x); }
-static inline vf vf_max_c(vf x, vf c) { return _mm512_max_ps(c, x); }
+GLK_VINLINE vf vf_min_c(vf x, vf c) { return _mm512_min_ps(c, x); }
+GLK_VINLINE vf vf_max_c(vf x, vf c) { return _mm512_max_ps(c, x); }
 
-static inline vm vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
-static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
-static inline vm vf_eq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
-static inline vm vm_or(vm a, vm b) { return (vm)(a | b); }
-static inline vm vm_and(vm a, vm b) { return (vm)(a & b); }
-static inline int vm_any(vm m) { return m != 0; }
+GLK_VINLINE vm vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+GLK_VINLINE vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+GLK_VINLINE vm vf_eq(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+GLK_VINLINE vm vm_or(vm a, vm b) { return (vm)(a | b); }
+GLK_VINLINE vm vm_and(vm a, vm b) { return (vm)(a & b); }
+GLK_VINLINE int vm_any(vm m) { return m != 0; }
+GLK_VINLINE int vm_all(vm m) { return m == 0xffff; }
+GLK_VINLINE vm vm_not(vm m) { return (vm)~m; }
 /* m ? a : b, lane by lane */
-static inline vf vf_select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
 
 /* Round to nearest integer (ties to even), as float. */
-static inline vf vf_round(vf x) {
+GLK_VINLINE vf vf_round(vf x) {
   return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 /* 2^n for integral n in [-126, 127], given as a float. */
-static inline vf vf_pow2i(vf n) {
+GLK_VINLINE vf vf_pow2i(vf n) {
   __m512i i = _mm512_cvtps_epi32(n);
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(i, _mm512_set1_epi32(127)), 23));
 }
 
 /* floor(log2 |x|) from the exponent bits: -127 for zeros and subnormals,
  * 128 for infinities and NaN. */
-static inline vf vf_exponent(vf x) {
+GLK_VINLINE vf vf_exponent(vf x) {
   const __m512i e = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(x), 23),
                                      _mm512_set1_epi32(0xff));
   return _mm512_cvtepi32_ps(_mm512_sub_epi32(e, _mm512_set1_epi32(127)));
 }
 
 /* ---- 16-bit formats (W elements) ---------------------------------------- */
-static inline vf vf_load_f16(const uint16_t *p) {
+GLK_VINLINE vf vf_load_f16(const uint16_t *p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
 }
-static inline __m256i vf_f16_bits(vf x) {
+GLK_VINLINE __m256i vf_f16_bits(vf x) {
   return _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
-static inline void vf_store_f16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_store_f16(uint16_t *p, vf x) {
   _mm256_storeu_si256((__m256i *)(void *)p, vf_f16_bits(x));
 }
-static inline vf vf_load_bf16(const uint16_t *p) {
+GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)p));
   return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
 /* Round to nearest even on the bits (keeps subnormals, unlike VCVTNEPS2BF16
  * which flushes them); NaN becomes a quiet NaN with its sign. */
-static inline __m256i vf_bf16_bits(vf x) {
+GLK_VINLINE __m256i vf_bf16_bits(vf x) {
   const __m512i b = _mm512_castps_si512(x);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
@@ -85,28 +95,28 @@ static inline __m256i vf_bf16_bits(vf x) {
   r = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), r, quiet);
   return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
-static inline void vf_store_bf16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
   _mm256_storeu_si256((__m256i *)(void *)p, vf_bf16_bits(x));
 }
 /* Non-temporal stores of W elements (p aligned to their size) and the
  * fence that orders them before the call returns. */
-static inline void vf_stream_f32(float *p, vf x) { _mm512_stream_ps(p, x); }
-static inline void vf_stream_f16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_stream_f32(float *p, vf x) { _mm512_stream_ps(p, x); }
+GLK_VINLINE void vf_stream_f16(uint16_t *p, vf x) {
   _mm256_stream_si256((__m256i *)(void *)p, vf_f16_bits(x));
 }
-static inline void vf_stream_bf16(uint16_t *p, vf x) {
+GLK_VINLINE void vf_stream_bf16(uint16_t *p, vf x) {
   _mm256_stream_si256((__m256i *)(void *)p, vf_bf16_bits(x));
 }
-static inline void vf_stream_fence(void) { _mm_sfence(); }
+GLK_VINLINE void vf_stream_fence(void) { _mm_sfence(); }
 
 /* ---- pairs: (lo, hi) hold 2W consecutive elements ----------------------- */
-static inline void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
+GLK_VINLINE void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
   const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
   *even = _mm512_permutex2var_ps(lo, ie, hi);
   *odd = _mm512_permutex2var_ps(lo, io, hi);
 }
-static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
+GLK_VINLINE void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   const __m512i il = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   const __m512i ih = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
   *lo = _mm512_permutex2var_ps(even, il, odd);
@@ -114,20 +124,34 @@ static inline void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
 }
 
 /* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
-static inline __m512d vd_lo(vf x) { return _mm512_cvtps_pd(_mm512_castps512_ps256(x)); }
-static inline __m512d vd_hi(vf x) {
+GLK_VINLINE __m512d vd_lo(vf x) { return _mm512_cvtps_pd(_mm512_castps512_ps256(x)); }
+GLK_VINLINE __m512d vd_hi(vf x) {
   return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
 }
 /* 2^n for integral n in [-1022, 0] given as f32 lanes (low or high half) */
-static inline __m512d vd_pow2(__m256 n) {
+GLK_VINLINE __m512d vd_pow2(__m256 n) {
   const __m512i e = _mm512_cvtepi32_epi64(_mm256_cvtps_epi32(n));
   return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_add_epi64(e, _mm512_set1_epi64(1023)), 52));
 }
-static inline vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
+GLK_VINLINE vf vf_mul3_pow2(vf a, vf b, vf c, vf n) {
   const __m256 nlo = _mm512_castps512_ps256(n);
   const __m256 nhi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(n), 1));
   const __m512d lo = _mm512_mul_pd(_mm512_mul_pd(_mm512_mul_pd(vd_lo(a), vd_lo(b)), vd_lo(c)), vd_pow2(nlo));
   const __m512d hi = _mm512_mul_pd(_mm512_mul_pd(_mm512_mul_pd(vd_hi(a), vd_hi(b)), vd_hi(c)), vd_pow2(nhi));
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+                                             _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+}
+
+/* a * b * (c + cl) * 2^n in f64 (cl tiny against c), rounded once */
+GLK_VINLINE __m512d vd_mul3x(__m512d a, __m512d b, __m512d c, __m512d cl, __m256 n) {
+  const __m512d ab = _mm512_mul_pd(a, b);
+  return _mm512_mul_pd(_mm512_fmadd_pd(ab, cl, _mm512_mul_pd(ab, c)), vd_pow2(n));
+}
+GLK_VINLINE vf vf_mul3x_pow2(vf a, vf b, vf c, vf cl, vf n) {
+  const __m256 nlo = _mm512_castps512_ps256(n);
+  const __m256 nhi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(n), 1));
+  const __m512d lo = vd_mul3x(vd_lo(a), vd_lo(b), vd_lo(c), vd_lo(cl), nlo);
+  const __m512d hi = vd_mul3x(vd_hi(a), vd_hi(b), vd_hi(c), vd_hi(cl), nhi);
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
                                              _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
 }
