@@ -235,20 +235,41 @@ static void check_elem(cmp *k, const slot *out, const int64_t *oidx, int role,
   if (k->o.act == GLK_ACT_SWIGLU_OAI && (fa > FLT_MAX || fa < FLT_MIN) && getenv("GLUKIT_FUZZ_WAIVE") &&
       strstr(getenv("GLUKIT_FUZZ_WAIVE"), "alpha"))
     return;
-  /* GLUKIT_FUZZ_WAIVE=product: skip the reported SIMD bug where act(g) or
-   * act'(g) is below f32's normal range, or two of the factors (dy, v,
-   * act) overflow or underflow f32 as a product before meeting the third,
-   * whose exact product is in range. */
-  if (getenv("GLUKIT_FUZZ_WAIVE") && strstr(getenv("GLUKIT_FUZZ_WAIVE"), "product")) {
+  /* GLUKIT_FUZZ_WAIVE=product: README's two known SIMD limits, exactly.
+   * (1) act(g) (for dg: the terms of act'(g)) is itself below f32's normal
+   * range and multiplies a larger factor F (v for y, dy for dv, v dy for
+   * dg): f32's subnormal rounding of act, 2^-149 at most, comes out scaled
+   * by F; an infinite F may meet an act rounded to 0 (NaN).
+   * (2) accumulate, and the gradient alone overflows f32: it is summed as
+   * +-inf where the reference sums in double. */
+  long double subnormal_slack = 0;
+  if (!k->exact && dt != GLK_DTYPE_F64 && getenv("GLUKIT_FUZZ_WAIVE") &&
+      strstr(getenv("GLUKIT_FUZZ_WAIVE"), "product")) {
     long double udv, udg, uscale;
     oracle_backward(k->o.act, 1, g, 1, &p, &udv, &udg, &uscale);
     const long double f = role == 2 ? uscale : fabsl(udv);
-    const long double other = role == 0 ? fabsl(v) : fabsl(dy);
-    const long double check[4] = {f, other * f, fabsl(v * dy) * (role == 2), fabsl(v) * f * (role == 2)};
-    for (int i = 0; i < 4; i++)
-      if (check[i] != 0 && !(check[i] >= 0x1p-126L && check[i] <= 0x1p127L)) return;
-    /* forward deep tail: v times the 2^100-scaled tail overflows f32 */
-    if (fabsl(v) > 0x1p27L && f < 0x1p-40L) return;
+    const long double factor = role == 0 ? fabsl(v) : role == 1 ? fabsl(dy) : fabsl(v * dy);
+    if (f != 0 && f < 0x1p-126L && factor > 1) {
+      if (isinf(factor) || isnan(factor)) return;
+      subnormal_slack = factor * 0x1p-148L;
+    }
+    if (k->o.accumulate && role && fabsl(grad) >= 0x1.ffffffp127L) return;
+  }
+  /* GLUKIT_FUZZ_WAIVE=dg_f32_product: a reported SIMD bug (not one of the
+   * documented limits; test_numerics waives it the same way): dg is formed
+   * as (dy act'(g)) v in f32, so a product dy act' that overflows to inf
+   * meets v = 0 (swiglu_oai: clamp(v) + 1 = 0), or one that underflows to 0
+   * (a subnormal dy) meets v = inf: NaN where the exact dg is 0 or inf. */
+  if (!k->exact && dt != GLK_DTYPE_F64 && role == 2 && isnan(got) && !isnan(ref) &&
+      getenv("GLUKIT_FUZZ_WAIVE") && strstr(getenv("GLUKIT_FUZZ_WAIVE"), "dg_f32_product") &&
+      isfinite(dy) && !isnan(v) && !isnan(g)) {
+    long double ua, ud, us;
+    oracle_backward(k->o.act, 1, g, 1, &p, &ua, &ud, &us);
+    const int oai = k->o.act == GLK_ACT_SWIGLU_OAI;
+    const long double d = oai ? ud / 2 : ud, L = k->o.limit;
+    const long double vf = oai ? (v > L ? L : v < -L ? -L : v) + 1 : v;
+    const float prod = (float)(dy * d);
+    if (!isnan(d) && d != 0 && ((isinf(prod) && vf == 0) || (prod == 0 && isinf(vf)))) return;
   }
   if (!(tail == tail) || isinf(tail)) tail = 0;
   /* The same limit where the other factors reach 2^63 (e.g. dy = inf):
@@ -261,10 +282,12 @@ static void check_elem(cmp *k, const slot *out, const int64_t *oidx, int role,
   }
   int ok;
   if (isnan(ref) || isnan(got)) ok = isnan(ref) && isnan(got);
-  else if (isinf(ref) || isinf(got)) ok = got == ref || ulp_error(dt, got, ref) <= bound + 1;
+  else if (isinf(ref) || isinf(got))
+    ok = got == ref || ulp_error(dt, got, ref) <= bound + 1 ||
+         (subnormal_slack && fabsl(got - ref) <= subnormal_slack);
   else
     ok = got == ref || fabsl(got - ref) <= (bound + 1) * dtype_ulp(dt, ref) +
-                                 scale * 0x1p-22L + tail + (got == 0 || ref == 0) *
+                                 scale * 0x1p-22L + tail + subnormal_slack + (got == 0 || ref == 0) *
                                  2 * bound * dtype_ulp(dt, 0);
   if (!ok)
     FAIL("%s %s %s %s%s: got %.17Lg, reference %.17Lg (v=%.17Lg g=%.17Lg dy=%.17Lg "
