@@ -508,6 +508,9 @@ static void *f32all_worker(void *arg) {
   memcpy(worst, j->seed_g, sizeof worst);
   uint64_t points = 0, checked = 0, sampled = 0, bad = 0;
   double disc_ydv = 0, disc_dg = 0;
+  errs plateau_err;
+  float plateau_out[3] = {0};
+  int have_plateau = 0;
   for (;;) {
     const uint64_t start = __atomic_fetch_add(&j->next, j->block, __ATOMIC_RELAXED);
     if (start >= j->to) break;
@@ -531,9 +534,19 @@ static void *f32all_worker(void *arg) {
                        e.y >= j->bound - lo ||
                        e.dv >= j->bound - lo || e.dg_excess >= j->bound - lo ||
                        (e.dg_terms >= lo && e.dg_terms > mx.dg_terms);
-      if (near || sample) {
+      /* swiglu_oai beyond the limit: every gate has the exact values of
+       * g = L, so equal outputs have equal errors; one MPFR evaluation serves
+       * the whole clamped plateau (else its every point would be re-checked) */
+      const int clamped = j->act == GLK_ACT_SWIGLU_OAI && g[i] > GLK_DEFAULT_LIMIT;
+      if ((near || sample) && clamped && have_plateau && y[i] == plateau_out[0] &&
+          dv[i] == plateau_out[1] && dg[i] == plateau_out[2]) {
+        e = plateau_err;
+      } else if (near || sample) {
         errs x;
         point_mpfr(j, g[i], y[i], dv[i], dg[i], &x);
+        if (clamped)
+          plateau_err = x, have_plateau = 1, plateau_out[0] = y[i], plateau_out[1] = dv[i],
+          plateau_out[2] = dg[i];
         const double d1 = fmax(fabs(x.y - e.y), fabs(x.dv - e.dv));
         const double d2 = fabs(x.dg - e.dg);
         if (isfinite(d1) && d1 > disc_ydv) disc_ydv = d1;
