@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: installs the Debian
 # packages it needs (as root), then
-#   1. a release build: every C test under ctest (cmocka), packaging tests;
+#   1. a release build: every C test under ctest (cmocka), packaging tests
+#      (with GLUKIT_SCALE=1 also the 2^31-element test_scale, 11 GB);
 #   2. a debug build under AddressSanitizer + UBSan: the C tests again;
 #   3. the CLI and Python tests (pytest + hypothesis, against PyTorch);
 #   4. an AArch64 cross build whose C tests run under qemu-aarch64 (NEON).
@@ -49,6 +50,8 @@ if [[ -x scripts/test_python.sh ]]; then
   scripts/test_python.sh build-test
 fi
 
+# test_numerics_neon and test_determinism_neon (against the AVX-512
+# digests) run here too, as every registered per-ISA test does.
 echo "== AArch64 cross build, C tests under qemu-aarch64 (NEON)"
 cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake >/dev/null
