@@ -294,13 +294,15 @@ GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_const
   const vm mid = vm_and(vm_and(v_in(w.hi, 0x1p-40f, 0x1p60f), v_in(dy, 0x1p-40f, 0x1p60f)),
                         vf_lt(vf_abs(a.s.hi), vf_set1(GLK_FAST_SMAX_BWD)));
   const vm far = vm_and(vm_and(a.ok, vm_and(w_fin, dy_fin)), vm_not(mid));
+  const vf one = v1();
   if (vm_any(far)) {
-    const vf one = v1();
     /* swiglu_oai's w = v' + 1 is never far out: w dfac stays normal */
     const vf2 wd = vf2_mul22(w, dfac);
     ddg = vf_select(far, act == GLK_ACT_SWIGLU_OAI ? vf_mul3x_pow2(dy, one, wd.hi, wd.lo, v0())
                                                     : vf_mul3x_pow2(dy, v, dfac.hi, dfac.lo, v0()),
                     ddg);
+  }
+  {
     /* the deep tails: act = x e, act' = (1 + k) e for s < -80; glu's
      * act' = e (1 - e) / (1 + e) for |s| > 80 */
     const vm deep = vf_lt(a.s.hi, vf_set1(GLK_FAST_DEEP));
