@@ -53,7 +53,9 @@ fi
 # test_numerics_neon and test_determinism_neon (against the AVX-512
 # digests) run here too, as every registered per-ISA test does.
 echo "== AArch64 cross build, C tests under qemu-aarch64 (NEON)"
-cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release \
+# GLUKIT_CUDA=OFF: CUDA's AUTO would find the host's nvcc and link the
+# aarch64 tests with the host's g++.
+cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release -DGLUKIT_CUDA=OFF \
   -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake >/dev/null
 cmake --build build-arm64 -j "$jobs"
 (cd build-arm64 && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")

@@ -21,8 +21,10 @@
  *   test_determinism --fresh FILE   recompute with AVX-512 (77 without it)
  *                                   and require FILE to be exactly that
  *   test_determinism --write FILE   write FILE from the AVX-512 kernels
- *   test_determinism --list         per case: does scalar give AVX-512's
+ *   test_determinism --list FILE    per case: does scalar give AVX-512's
  *                                   hash? (to decide declared())
+ *   test_determinism --diff ISA     the first elements where ISA and
+ *                                   AVX-512 differ, with their inputs
  */
 #include <float.h>
 #include <math.h>
@@ -59,6 +61,8 @@ static int comparable(glk_isa isa, glk_act act, glk_dtype dt) {
   if (dt == GLK_DTYPE_F64 && LDBL_MANT_DIG != 64) return 0; /* not x87 */
   return isa != GLK_ISA_SCALAR || declared(act, dt);
 }
+
+static const glk_dtype kDtypes[4] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16, GLK_DTYPE_F64};
 
 /* ---- the input set ---------------------------------------------------- */
 static long double random_value(rng *r) {
@@ -154,7 +158,7 @@ static uint64_t hash_out(glk_dtype dt, const unsigned char *a, size_t n) {
 
 /* One case: forward or backward, halves or pairs, on `isa`. */
 static uint64_t run_case(glk_isa isa, glk_act act, glk_dtype dt, int backward, int pairs,
-                         const inputs *in) {
+                         const inputs *in, unsigned char **keep) {
   const size_t es = glk_dtype_size(dt);
   const int64_t R = in->rows;
   const size_t n = (size_t)R * COLS;
@@ -185,15 +189,57 @@ static uint64_t run_case(glk_isa isa, glk_act act, glk_dtype dt, int backward, i
     exit(1);
   }
   const uint64_t h = hash_out(dt, out, nout);
-  free(x), free(out);
+  free(x);
+  if (keep) *keep = out;
+  else free(out);
   return h;
+}
+
+/* --diff: the first elements where AVX-512 and `isa` differ, per case. */
+static int diff_isas(glk_isa isa) {
+  int cases = 0;
+  for (int d = 0; d < 4; d++) {
+    const glk_dtype dt = kDtypes[d];
+    const size_t es = glk_dtype_size(dt);
+    inputs in;
+    make_inputs(dt, &in);
+    for (int act = 0; act < GLK_ACT_COUNT; act++)
+      for (int dir = 0; dir < 2; dir++)
+        for (int pairs = 0; pairs < 2; pairs++) {
+          unsigned char *a, *b;
+          const uint64_t ha = run_case(GLK_ISA_AVX512, (glk_act)act, dt, dir, pairs, &in, &a);
+          const uint64_t hb = run_case(isa, (glk_act)act, dt, dir, pairs, &in, &b);
+          if (ha != hb) {
+            cases++;
+            int shown = 0;
+            const size_t n = (size_t)in.rows * COLS * (dir ? 2 : 1);
+            for (size_t i = 0; i < n && shown < 3; i++) {
+              const long double x = dtype_decode(dt, a + i * es), y = dtype_decode(dt, b + i * es);
+              if ((isnan(x) && isnan(y)) || !memcmp(a + i * es, b + i * es, es)) continue;
+              /* element i: row, and its pair index j (halves: second half = dg) */
+              const size_t w = dir ? 2 * COLS : COLS, r = i / w, c = i % w;
+              const size_t j = dir ? (pairs ? c / 2 : c % COLS) : c, k = r * COLS + j;
+              printf("%s %s %s %s: %s[%zu,%zu] AVX-512 %.9Lg, %s %.9Lg (v=%.9Lg g=%.9Lg dy=%.9Lg)\n",
+                     glk_act_name((glk_act)act), glk_dtype_name(dt), dir ? "backward" : "forward",
+                     pairs ? "pairs" : "halves",
+                     !dir ? "y" : (pairs ? c % 2 : c >= COLS) ? "dg" : "dv", r, j, x,
+                     glk_isa_name(isa), y, dtype_decode(dt, in.v + k * es),
+                     dtype_decode(dt, in.g + k * es), dtype_decode(dt, in.dy + k * es));
+              shown++;
+            }
+          }
+          free(a), free(b);
+        }
+    free(in.v), free(in.g), free(in.dy);
+  }
+  printf("%d cases differ\n", cases);
+  return cases != 0;
 }
 
 /* ---- the cases -------------------------------------------------------- */
 #define NCASES (GLK_ACT_COUNT * 4 * 2 * 2)
 typedef struct row { char name[160]; uint64_t hash; int act, dt; } row;
 
-static const glk_dtype kDtypes[4] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16, GLK_DTYPE_F64};
 
 /* only: compute only the cases comparable on this ISA (hash 0 for others) */
 static void compute_all(glk_isa isa, row *rows, int only) {
@@ -208,7 +254,7 @@ static void compute_all(glk_isa isa, row *rows, int only) {
                    glk_dtype_name(kDtypes[d]), dir ? "backward" : "forward",
                    pairs ? "pairs" : "halves");
           rows[k].hash = !only || comparable(isa, (glk_act)act, kDtypes[d])
-                             ? run_case(isa, (glk_act)act, kDtypes[d], dir, pairs, &in)
+                             ? run_case(isa, (glk_act)act, kDtypes[d], dir, pairs, &in, NULL)
                              : 0;
           rows[k].act = act, rows[k].dt = kDtypes[d];
         }
@@ -270,10 +316,21 @@ int main(int argc, char **argv) {
   static row got[NCASES], want[NCASES];
   const char *mode = argc > 2 ? argv[1] : "";
   const char *path = argc > 1 ? argv[argc - 1] : NULL;
-  if (!strcmp(mode, "--write") || !strcmp(mode, "--fresh") || !strcmp(mode, "--list")) {
+  if (!strcmp(mode, "--write") || !strcmp(mode, "--fresh") || !strcmp(mode, "--list") ||
+      !strcmp(mode, "--diff")) {
     if (!glk_isa_supported(GLK_ISA_AVX512)) {
       printf("skipped: the digests are the AVX-512 kernels' and this machine has no AVX-512\n");
       return GLK_SKIP_EXIT;
+    }
+    if (!strcmp(mode, "--diff")) {
+      glk_isa isa = GLK_ISA_COUNT;
+      for (int i = 0; i < GLK_ISA_COUNT; i++)
+        if (glk_isa_name((glk_isa)i) && !strcmp(path, glk_isa_name((glk_isa)i))) isa = (glk_isa)i;
+      if (isa == GLK_ISA_COUNT || !glk_isa_supported(isa)) {
+        fprintf(stderr, "test_determinism --diff: ISA %s not available\n", path);
+        return 2;
+      }
+      return diff_isas(isa);
     }
     compute_all(GLK_ISA_AVX512, got, 0);
     if (!strcmp(mode, "--write")) return write_file(path, got);
@@ -303,7 +360,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!path || argc != 2) {
-    fprintf(stderr, "usage: test_determinism [--fresh | --write | --list] FILE\n");
+    fprintf(stderr, "usage: test_determinism [--fresh | --write | --list] FILE | --diff ISA\n");
     return 2;
   }
   if (isa_unavailable()) return GLK_SKIP_EXIT;
