@@ -70,18 +70,26 @@ GLK_VINLINE vm v_in(vf x, float lo, float hi) {
  */
 typedef struct fexp {
   vf t, n, u, xl;
+  int precise; /* xl kept (backwards), or 0 */
 } fexp;
 
-GLK_VINLINE fexp v_fexp_parts(vf na, vf nlo, int has_lo) {
+GLK_VINLINE fexp v_fexp_parts(vf na, vf nlo, int has_lo, int precise) {
   fexp r;
+  r.precise = precise;
   const vf magic = vf_set1(0x1.8p23f + 127.0f);
   r.t = vf_fma(na, vf_set1(0x1.715476p+0f), magic);
   r.n = vf_sub(r.t, magic);
   const vf ln2_lo = vf_set1(0x1.7f7d1cp-20f);
   const vf x1 = vf_fnma(r.n, vf_set1(0x1.62e4p-1f), na); /* exact */
-  const vf x = vf_fnma(r.n, ln2_lo, x1);
-  r.xl = vf_fnma(r.n, ln2_lo, vf_sub(x1, x));
-  if (has_lo) r.xl = vf_add(r.xl, nlo);
+  vf x = vf_fnma(r.n, ln2_lo, x1);
+  if (precise) {
+    r.xl = vf_fnma(r.n, ln2_lo, vf_sub(x1, x));
+    if (has_lo) r.xl = vf_add(r.xl, nlo);
+  } else {
+    /* forwards: x's rounding (2^-27 relative) is affordable */
+    if (has_lo) x = vf_add(x, nlo);
+    r.xl = v0();
+  }
   vf q = vf_set1(0x1.688838p-10f);
   q = vf_fma(q, x, vf_set1(0x1.123d46p-7f));
   q = vf_fma(q, x, vf_set1(0x1.555b52p-5f));
@@ -96,7 +104,8 @@ GLK_VINLINE vf2 v_fexp_value(const fexp *p) {
   const vf s = vf_shl23(p->t); /* 2^n */
   const vf e = vf_fma(s, p->u, s);
   /* s - e is exact (e within a factor 1.5 of s) */
-  return vf2_make(e, vf_fma(e, p->xl, vf_fma(s, p->u, vf_sub(s, e))));
+  const vf lo = vf_fma(s, p->u, vf_sub(s, e));
+  return vf2_make(e, p->precise ? vf_fma(e, p->xl, lo) : lo);
 }
 
 /* The mantissa m = e^x (1 + xl), hi + lo, for any n: e^(na + nlo) = m 2^n */
@@ -121,10 +130,10 @@ GLK_VINLINE vf v_neg_abs_lo(vf s_hi, vf s_lo) {
  * (beyond +87 e = e^-87 stands in: sigmoid is 1 - e either way, which
  * only decides ties); below -80 see v_deep.
  */
-GLK_VINLINE fsig v_fsig(vf s_hi, vf s_lo, int has_lo) {
+GLK_VINLINE fsig v_fsig(vf s_hi, vf s_lo, int has_lo, int precise) {
   const vm neg = vf_lt(s_hi, v0());
   const vf na = vf_max_c(vf_neg(vf_abs(s_hi)), vf_set1(-87.0f));
-  const fexp p = v_fexp_parts(na, has_lo ? v_neg_abs_lo(s_hi, s_lo) : v0(), has_lo);
+  const fexp p = v_fexp_parts(na, has_lo ? v_neg_abs_lo(s_hi, s_lo) : v0(), has_lo, precise);
   const vf2 e = v_fexp_value(&p);
   const vf one = v1();
   const vf dh = vf_add(one, e.hi);
@@ -147,7 +156,7 @@ GLK_VINLINE fsig v_fsig(vf s_hi, vf s_lo, int has_lo) {
  */
 GLK_VINLINE vf v_deep(vf a, vf b, vf2 c, vf s_hi, vf s_lo, int has_lo) {
   const vf na = vf_max_c(vf_neg(vf_abs(s_hi)), vf_set1(-400.0f));
-  const fexp p = v_fexp_parts(na, has_lo ? v_neg_abs_lo(s_hi, s_lo) : v0(), has_lo);
+  const fexp p = v_fexp_parts(na, has_lo ? v_neg_abs_lo(s_hi, s_lo) : v0(), has_lo, 1);
   const vf2 m = v_fexp_mant(&p);
   const vf2 mc = vf2_mul22(m, c);
   return vf_mul3x_pow2(a, b, mc.hi, mc.lo, p.n);
@@ -236,7 +245,7 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
   fargs a;
   if (!v_fast_args(act, g, k, GLK_FAST_SMAX, &a)) return 0;
   const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
-  const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo);
+  const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo, 0);
   vf2 w = vf2_make(v, v0());
   if (act == GLK_ACT_SWIGLU_OAI) {
     vm vok;
@@ -272,7 +281,7 @@ GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_const
   fargs a;
   if (!v_fast_args(act, g, k, GLK_FAST_SMAX, &a)) return 0;
   const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
-  const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo);
+  const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo, 1);
   vf2 dfac, kk = a.s;
   if (act == GLK_ACT_GLU) {
     dfac = vf2_mul22(f.sig, f.cosig);
