@@ -113,21 +113,18 @@ GLK_VINLINE vf v_finish(vf f, vf w, vf w2, const vexp *ex, vm mask) {
   return vf_select(mask, vf_mul3_pow2(f, w, w2, ex->en), r);
 }
 
-GLK_VINLINE vm v_finite_nonzero(vf x) {
-  const vf a = vf_abs(x);
-  return vm_and(vf_gt(a, v0()), vf_lt(a, vf_set1(INFINITY)));
-}
-
 /* The gradient's f * dy * v: in f32 where that is exact up to its
- * roundings, in f64 in the lanes where the first product underflowed or
- * either product overflowed although every factor was finite and nonzero. */
+ * roundings, in f64 in the lanes where the first product underflowed (or is
+ * 0) or either product overflowed, no factor being NaN: f64 then gives the
+ * exact product's 0, infinity or sign (an f32 dy f that overflows meets a
+ * v = 0, or one that underflows meets an infinite v, as in the reference). */
 GLK_VINLINE vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
   const vf p = vf_mul(f, w), r = vf_mul(p, w2);
   const vf inf = vf_set1(INFINITY);
-  const vm lost = vm_or(vm_or(vf_lt(vf_abs(p), vf_set1(FLT_MIN)), vf_eq(vf_abs(p), inf)),
-                        vf_eq(vf_abs(r), inf));
-  const vm fix = vm_or(mask, vm_and(lost, vm_and(vm_and(v_finite_nonzero(f), v_finite_nonzero(w)),
-                                                 v_finite_nonzero(w2))));
+  const vm under = vm_and(vf_lt(vf_abs(p), vf_set1(FLT_MIN)),
+                          vm_and(vf_lt(v0(), vf_abs(f)), vf_lt(v0(), vf_abs(w))));
+  const vm lost = vm_or(under, vm_or(vf_eq(vf_abs(p), inf), vf_eq(vf_abs(r), inf)));
+  const vm fix = vm_or(mask, vm_and(lost, vm_and(vm_and(vf_eq(f, f), vf_eq(w, w)), vf_eq(w2, w2))));
   if (!vm_any(fix)) return r;
   const vf en = ex ? vf_select(mask, ex->en, v0()) : v0();
   return vf_select(fix, vf_mul3_pow2(f, w, w2, en), r);
@@ -416,7 +413,9 @@ GLK_VINLINE void v_backward_exact(glk_act act, vf v, vf g, vf dy, const simd_con
       const sig_parts q = v_sig_parts(gc, k->alpha_hi, k->alpha_lo, 0);
       const vm v_out = vm_or(vf_gt(v, k->limit), vf_lt(v, k->neg_limit));
       /* the clamp's derivative is NaN at a NaN v */
-      *dv = vf_select(v_out, v0(), vf_select(vf_eq(v, v), v_mul_xsig(dy, v1(), gc, &q), v));
+      /* NaN v: its quiet NaN (v + 0 quiets a signalling one) */
+      *dv = vf_select(v_out, v0(),
+                      vf_select(vf_eq(v, v), v_mul_xsig(dy, v1(), gc, &q), vf_add(v, v0())));
       *dg = vf_select(vf_gt(g, k->limit), v0(),
                       v_mul_dxsig(dy, vf_add(vc, v1()), q.s, &q));
       return;
