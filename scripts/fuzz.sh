@@ -12,7 +12,7 @@ seconds=${1:-60}
 # README's known SIMD limits (see tests/fuzz/CMakeLists.txt).
 export GLUKIT_FUZZ_WAIVE=${GLUKIT_FUZZ_WAIVE-product}
 
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLUKIT_CUDA=OFF \
   -DGLUKIT_FUZZ=ON -DGLUKIT_BUILD_LAYER=OFF \
   "-DCMAKE_C_FLAGS=-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
   >/dev/null

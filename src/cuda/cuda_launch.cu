@@ -192,7 +192,7 @@ ActParams act_params(const glk_ukernel_params *p) {
   a.alpha = p->alpha;
   a.limit = p->limit;
   a.alpha_hi = (float)p->alpha;
-  a.alpha_lo = isfinite(a.alpha_hi) ? (float)(p->alpha - (double)a.alpha_hi) : 0.0f;
+  a.alpha_lo = __builtin_isfinite(a.alpha_hi) ? (float)(p->alpha - (double)a.alpha_hi) : 0.0f;
   a.lim_f = (float)p->limit;
   float c = (float)p->limit;
   if ((double)c > p->limit) c = nextafterf(c, -INFINITY);

@@ -8,11 +8,20 @@
 /* alpha travels through the API as a double: its exact value is that double. */
 const oracle_params oracle_default_params = {1.702, 7.0L};
 
-static long double sig(long double x) { return 1.0L / (1.0L + expl(-x)); }
+/* Beyond this, expl overflows: 1 + e^-x is inf and the quotients below are
+ * 0 (a shortcut, same value: glibc's overflow path costs about 1 us a call,
+ * which dominated the exhaustive f32 sweep). */
+#define ORACLE_EXPL_MAX 11357.0L
+
+static long double sig(long double x) {
+  if (-x > ORACLE_EXPL_MAX) return 0.0L;
+  return 1.0L / (1.0L + expl(-x));
+}
 
 /* x sigmoid(b x) as a quotient; its infinite limits by hand. */
 static long double x_sig(long double x, long double b) {
   if (isinf(x)) return (b * x > 0) ? x : copysignl(0.0L, x);
+  if (-b * x > ORACLE_EXPL_MAX) return x / INFINITY;
   return x / (1.0L + expl(-b * x));
 }
 
@@ -52,6 +61,7 @@ static long double act_of(glk_act act, long double g) {
       return g * normal_cdf(g);
     case GLK_ACT_GEGLU_TANH:
       if (isinf(g)) return g > 0 ? g : -0.0L;
+      if (-gelu_tanh_2u(g) > ORACLE_EXPL_MAX) return g / INFINITY;
       return g / (1.0L + expl(-gelu_tanh_2u(g)));
     case GLK_ACT_GEGLU_QUICK: return x_sig(g, 1.702L);
     case GLK_ACT_REGLU: return g < 0 ? 0.0L : g; /* -0 and NaN pass */
