@@ -73,13 +73,18 @@ static void glk_place_members(glk_walk *w, const glk_tensor *t, int32_t axis,
 }
 
 /* Options were validated: the ISA is available. The SIMD kernels hold
- * swiglu_oai's alpha as an f32 pair, so an alpha that is no normal f32
- * (0, or too small or too large) runs on the reference kernels. */
+ * swiglu_oai's alpha as an f32 pair and compare f32 values with the clamp
+ * limit rounded to f32, so an alpha that is no normal f32 (0, or too small
+ * or too large) or a limit that f32 does not hold exactly (e.g. 1e161,
+ * which would round to infinity and clamp nothing) runs on the reference
+ * kernels. */
 static const glk_kernel_set *glk_kernels_for(glk_dtype dtype,
                                              const glk_options *opt) {
   const double a = fabs(opt->alpha);
-  const int odd_alpha = opt->act == GLK_ACT_SWIGLU_OAI && !(a >= FLT_MIN && a <= FLT_MAX);
-  const glk_isa isa = odd_alpha ? GLK_ISA_SCALAR : opt->isa;
+  const int odd = opt->act == GLK_ACT_SWIGLU_OAI &&
+                  (!(a >= FLT_MIN && a <= FLT_MAX) ||
+                   !(fabs(opt->limit) <= FLT_MAX && (double)(float)opt->limit == opt->limit));
+  const glk_isa isa = odd ? GLK_ISA_SCALAR : opt->isa;
   return &glk__kernels_for(isa)->set[dtype][opt->act];
 }
 
