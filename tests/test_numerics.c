@@ -94,6 +94,31 @@ static char *trim(char *s) {
   return s;
 }
 
+/* The next row of README's table between <!-- NAME:begin --> and
+ * <!-- NAME:end --> (header and rule skipped), split into trimmed cells in
+ * `line`, its variant and dtype parsed; the number of cells, or -1 after
+ * the table. */
+static int next_readme_row(FILE *f, const char *name, int *inside, char *line, int size,
+                           char **cells, glk_act *act, glk_dtype *dt) {
+  char begin[64], end[64];
+  snprintf(begin, sizeof begin, "<!-- %s:begin -->", name);
+  snprintf(end, sizeof end, "<!-- %s:end -->", name);
+  while (fgets(line, size, f)) {
+    if (strstr(line, begin)) { *inside = 1; continue; }
+    if (strstr(line, end)) return -1;
+    if (!*inside || line[0] != '|' || strstr(line, "---") || strstr(line, "variant"))
+      continue;
+    int n = 0;
+    for (char *tok = strtok(line + 1, "|"); tok && n < 10; tok = strtok(NULL, "|"))
+      cells[n++] = trim(tok);
+    assert_true(n >= 2);
+    if (glk_act_from_name(cells[0], act) != GLK_OK) fail_msg("row: bad variant %s", cells[0]);
+    if (glk_dtype_from_name(cells[1], dt) != GLK_OK) fail_msg("row: bad dtype %s", cells[1]);
+    return n;
+  }
+  return -1;
+}
+
 /* Parses a table number: C syntax, with "−" accepted for the minus sign. */
 static long double parse_number(const char *cell) {
   char buf[128];
@@ -119,22 +144,13 @@ static void test_readme_table(void **state) {
   FILE *f = fopen(g_readme_path, "r");
   if (!f) fail_msg("cannot open %s", g_readme_path);
   char line[1024];
-  int inside = 0, rows = 0;
-  while (fgets(line, sizeof line, f)) {
-    if (strstr(line, "<!-- numerics:begin -->")) { inside = 1; continue; }
-    if (strstr(line, "<!-- numerics:end -->")) break;
-    if (!inside || line[0] != '|' || strstr(line, "---") || strstr(line, "variant"))
-      continue;
-    /* | variant | dtype | quantity | v | g | glukit | PyTorch | note | */
-    char *cells[10];
-    int n = 0;
-    for (char *tok = strtok(line + 1, "|"); tok && n < 10; tok = strtok(NULL, "|"))
-      cells[n++] = trim(tok);
+  int inside = 0, rows = 0, n;
+  char *cells[10];
+  glk_act act;
+  glk_dtype dt;
+  /* | variant | dtype | quantity | v | g | glukit | PyTorch | note | */
+  while ((n = next_readme_row(f, "numerics", &inside, line, sizeof line, cells, &act, &dt)) >= 0) {
     assert_true(n >= 6);
-    glk_act act;
-    glk_dtype dt;
-    if (glk_act_from_name(cells[0], &act) != GLK_OK) fail_msg("row: bad variant %s", cells[0]);
-    if (glk_dtype_from_name(cells[1], &dt) != GLK_OK) fail_msg("row: bad dtype %s", cells[1]);
     const long double v = parse_number(cells[3]), g = parse_number(cells[4]);
     const long double want = parse_number(cells[5]);
     unsigned char got[8], expect[8];
@@ -242,23 +258,14 @@ static void test_readme_specials(void **state) {
   FILE *f = fopen(g_readme_path, "r");
   if (!f) fail_msg("cannot open %s", g_readme_path);
   char line[1024];
-  int inside = 0, rows = 0, exact_cells = 0;
+  int inside = 0, rows = 0, exact_cells = 0, n;
   const glk_isa isa = glk_default_isa();
-  while (fgets(line, sizeof line, f)) {
-    if (strstr(line, "<!-- specials:begin -->")) { inside = 1; continue; }
-    if (strstr(line, "<!-- specials:end -->")) break;
-    if (!inside || line[0] != '|' || strstr(line, "---") || strstr(line, "variant"))
-      continue;
-    /* | variant | dtype | v | g | y | dv | dg | PyTorch y, dv, dg | note | */
-    char *cells[10];
-    int n = 0;
-    for (char *tok = strtok(line + 1, "|"); tok && n < 10; tok = strtok(NULL, "|"))
-      cells[n++] = trim(tok);
+  char *cells[10];
+  glk_act act;
+  glk_dtype dt;
+  /* | variant | dtype | v | g | y | dv | dg | PyTorch y, dv, dg | note | */
+  while ((n = next_readme_row(f, "specials", &inside, line, sizeof line, cells, &act, &dt)) >= 0) {
     assert_true(n >= 7);
-    glk_act act;
-    glk_dtype dt;
-    if (glk_act_from_name(cells[0], &act) != GLK_OK) fail_msg("row: bad variant %s", cells[0]);
-    if (glk_dtype_from_name(cells[1], &dt) != GLK_OK) fail_msg("row: bad dtype %s", cells[1]);
     unsigned char in[2][8], dyb[8], out[3][8];
     long double inv[2];
     for (int k = 0; k < 2; k++) {

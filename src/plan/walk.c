@@ -183,7 +183,7 @@ static void glk_run(const glk_run_ctx *c, char *const ptr[], size_t n) {
 /* Operands a and b are the two members of contiguous pairs: stride 2 inner,
  * the same strides outside, one element apart. Returns +1 when b follows a,
  * -1 when a follows b, 0 otherwise. */
-static int glk_pair_order(const glk_walk *w, int a, int b) {
+int glk_walk_pair_order(const glk_walk *w, int a, int b) {
   for (int d = 0; d < w->rank; d++)
     if (w->stride[a][d] != w->stride[b][d]) return 0;
   if (w->stride[a][w->rank - 1] != 2) return 0;
@@ -203,10 +203,10 @@ static void glk_choose_mode(const glk_walk *w, glk_run_ctx *c) {
   }
   c->mode = all_unit ? GLK_RUN_PLANAR : GLK_RUN_TILED;
   if (!all_unit) {
-    const int order = glk_pair_order(w, GLK_OP_V, GLK_OP_G);
+    const int order = glk_walk_pair_order(w, GLK_OP_V, GLK_OP_G);
     int pairs = order != 0 && c->inner_stride[c->backward ? GLK_OP_DY : GLK_OP_Y] == 1;
     if (pairs && c->backward)
-      pairs = glk_pair_order(w, GLK_OP_DV, GLK_OP_DG) == order;
+      pairs = glk_walk_pair_order(w, GLK_OP_DV, GLK_OP_DG) == order;
     if (pairs) {
       c->mode = GLK_RUN_PAIRS;
       c->p.gate_first = order < 0;

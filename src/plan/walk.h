@@ -47,6 +47,11 @@ void glk_walk_set(glk_walk *w, int op, void *data, int64_t offset,
 /* Drops unit dims, orders dims by |stride| of operand `primary`, merges. */
 void glk_walk_simplify(glk_walk *w, int primary);
 
+/* Operands a and b are the two members of contiguous pairs (stride 2
+ * inner, the same strides outside, one element apart): +1 when b follows
+ * a, -1 when a follows b, 0 otherwise. */
+int glk_walk_pair_order(const glk_walk *w, int a, int b);
+
 /* Runs the walk on up to `threads` threads (small walks use fewer). */
 void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
                       const glk_ukernel_params *p, int threads);
