@@ -16,9 +16,11 @@
  * Usage: glukit_accuracy [--check] [--stride N | --full] [--samples N]
  *        glukit_accuracy --f32-all VARIANT|all [--isa NAME] [--threads N]
  *                        [--range FROM TO] [--window ULP] [--mpfr-sample N]
+ *                        [--oracle d|ld]
  * --f32-all: every f32 gate pattern (or gate bits FROM..TO-1) of one
- * variant on one ISA, against the long-double oracle with MPFR re-checks
- * (see f32_all below); minutes per variant on two cores.
+ * variant on one ISA, through a double oracle (--oracle d, the default;
+ * --oracle ld skips it), the long-double oracle and MPFR re-checks (see
+ * f32_all below); minutes per variant on two cores.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <float.h>
@@ -422,6 +424,11 @@ typedef struct f32all_job {
   double t0;
   errs seed; /* MPFR maxima over a stride through the range, before the run */
   uint32_t seed_g[4];
+  int oracle_ld;      /* --oracle ld: no double tier */
+  uint64_t forwarded; /* points the double tier passed to long double */
+  uint64_t d_viol;    /* MPFR figures above the double tier's bound (must be 0) */
+  double d_ratio_mpfr, d_ratio_ld; /* max (e_ref - e_d) / delta over y, dv, dg */
+  long double clamp_odv, clamp_odg, clamp_T; /* swiglu_oai: oracle at any g > L */
 } f32all_job;
 
 static double now_s(void) {
@@ -451,7 +458,9 @@ static double excess_ld(double err, long double got, long double exact, long dou
 
 static void point_ld(const f32all_job *j, float g, float y, float dv, float dg, errs *e) {
   long double odv, odg, T;
-  oracle_backward(j->act, 1.0L, g, 1.0L, &oracle_default_params, &odv, &odg, &T);
+  if (j->act == GLK_ACT_SWIGLU_OAI && g > GLK_DEFAULT_LIMIT) /* clamped: the values at L */
+    odv = j->clamp_odv, odg = j->clamp_odg, T = j->clamp_T;
+  else oracle_backward(j->act, 1.0L, g, 1.0L, &oracle_default_params, &odv, &odg, &T);
   const long double oy = j->act == GLK_ACT_SWIGLU_OAI ? 2 * odv : odv; /* v = 1 */
   e->y = ulp_err_ld(y, oy);
   e->dv = ulp_err_ld(dv, odv);
@@ -459,6 +468,180 @@ static void point_ld(const f32all_job *j, float g, float y, float dv, float dg, 
   e->dg_free = T <= 2 * fabsl(odg) ? e->dg : 0;
   e->dg_terms = T > 0 ? (double)(fabsl(dg - odg) / T * 0x1p24L) : 0;
   e->dg_excess = excess_ld(e->dg, dg, odg, T, j->w);
+}
+
+/* ---- --f32-all's first tier: the formulas in double ---------------------- */
+/*
+ * The same formulas as tests/support/oracle.c (README "Numerics"), in double
+ * with glibc's exp and erfc, for v = 1, dy = 1: about 20-60 ns a gate
+ * against ~300 ns in x87 long double. It only decides which points the
+ * long-double tier sees; it never enters a maximum or a verdict.
+ *
+ * Its error bound. Every evaluation is a short chain of double operations
+ * (relative error u = 2^-53 each; glibc's exp < 1 ulp, erfc < 6 ulp) on an
+ * exact f32 gate, so each term of act and act' has relative error at most
+ * K u, K = 64 (about 20 u is the worst chain), plus the amplification of
+ * the rounding of the argument of exp / erfc: an absolute error d in the
+ * argument s of e^s is a relative error d of the result, and s is formed
+ * with relative error <= 8 u (geglu_tanh's 2u(g): g^3, the two constants,
+ * one sum of like-signed terms, two products), so d <= 8 u |s|; each term
+ * has at most two such factors (sigma(s) sigma(-s)). erfc(x) in its tail
+ * is ~ e^-x^2 / (x sqrt(pi)): a relative error u|x| in x = -g/sqrt2 (one
+ * constant, one product: 2 u) becomes a relative error ~ 2x^2 * 2u. With
+ * A the amplified argument (|s| for the sigmoid family, x^2 = g^2/2 for
+ * geglu), every term has relative error <= r = (K + 32 A) u; for the f32
+ * outputs that are not deep in the subnormals (|s| < ~110, x^2 < ~110)
+ * that is <= 2^-40.
+ *   y, dv: |act_d - act| <= r |act_d| + F;
+ *   dg:    |act'_d - act'| <= 2 r T + F, T the sum of the magnitudes of the
+ *          terms of act' (glu: act' is one product, T = |act'|), so roots
+ *          of act' (GELU' at g ~ -0.75, swiglu' at g ~ -1.28), where act' is
+ *          tiny against T, get a large bound in ULP of dg and go on to the
+ *          long-double tier;
+ * F = 2^-800 covers results that underflow double (or are cut to 0 where
+ * exp would overflow: |g| e^-709 < 2^-800 for any f32 g). reglu and
+ * bilinear are exact in double (r = F = 0).
+ * The bound in ULP: an error figure e_d = |got - o_d| / U, with U the f32
+ * ULP at |o_d| - D (D the absolute bound above), which is <= the ULP at
+ * the exact value, so e_true <= e_d + D / U; the rounding of the figure
+ * itself adds 2^-50 e_d. Both go into the figure's `delta` below.
+ * With --check, every point that reaches MPFR also checks e_mpfr <= e_d +
+ * delta (the "d-bound" counts in the comment line; any violation fails).
+ */
+#define D_K 64.0
+#define D_A 32.0
+
+static double d_sig(double x) {
+  if (x < -745) return 0; /* e^x below double's range: 1/(1+inf) */
+  if (x > 745) return 1;
+  return 1 / (1 + exp(-x));
+}
+
+static double d_xsig(double x, double bx) {
+  if (-bx > 709) return x / INFINITY; /* |x| e^-709 < 2^-800: within F */
+  return x / (1 + exp(-bx));
+}
+
+/* f32's ULP at a >= 0 (no upper clamp, as dtype_ulp). */
+static double f32_ulp(double a) {
+  if (!(a >= 0x1p-126)) return 0x1p-149;
+  int e;
+  frexp(a, &e); /* a = m 2^e, m in [1/2, 1) */
+  return ldexp(1.0, e - 24);
+}
+
+/* act, act', ld-style T (tests/support/oracle.c's dg_scale), the term
+ * magnitude the error bound rests on, and r, F (v = 1, dy = 1). */
+typedef struct dorc { double a, d, T, Terr, r, F; } dorc;
+
+static void oracle_d(glk_act act, double g, dorc *o) {
+  const double u = 0x1p-53;
+  double A = 0;
+  o->T = 1, o->r = 0, o->F = 0x1p-800;
+  switch (act) {
+    case GLK_ACT_GLU: {
+      const double s = d_sig(g), t = d_sig(-g);
+      o->a = s, o->d = s * t, o->Terr = fabs(o->d), A = fabs(g);
+      break;
+    }
+    case GLK_ACT_SWIGLU:
+    case GLK_ACT_GEGLU_QUICK:
+    case GLK_ACT_SWIGLU_OAI: {
+      const double L = GLK_DEFAULT_LIMIT;
+      const double b = act == GLK_ACT_SWIGLU ? 1.0 : act == GLK_ACT_GEGLU_QUICK ? 1.702
+                                                                              : GLK_DEFAULT_ALPHA;
+      const double gc = act == GLK_ACT_SWIGLU_OAI && g > L ? L : g;
+      const double bg = b * gc, s = d_sig(bg), t = d_sig(-bg);
+      o->a = d_xsig(gc, bg);
+      o->d = s + (s * t == 0 ? 0.0 : bg * s * t);
+      o->T = o->Terr = s * (1 + fabs(bg) * t);
+      A = fabs(bg);
+      if (act == GLK_ACT_SWIGLU_OAI) { /* (clamp(1) + 1) = 2 multiplies act' */
+        o->d *= 2, o->T *= 2, o->Terr *= 2;
+        if (g > L) o->d = 0, o->Terr = 0; /* exact 0 beyond the limit */
+      }
+      break;
+    }
+    case GLK_ACT_GEGLU: {
+      const double x = -g * 0.70710678118654752440;
+      const double cdf = x > 27.3 ? 0.0 : 0.5 * erfc(x); /* erfc(27.3) < 2^-1080 */
+      const double h = 0.5 * g * g;
+      const double pdf = h > 745 ? 0.0 : 0.39894228040143267794 * exp(-h);
+      const double gp = pdf == 0 ? 0.0 : g * pdf;
+      o->a = g * cdf, o->d = cdf + gp, o->T = o->Terr = cdf + fabs(gp), A = h;
+      break;
+    }
+    case GLK_ACT_GEGLU_TANH: {
+      const double k = 0.79788456080286535588;
+      const double u2 = 2.0 * k * (g + 0.044715 * g * g * g);
+      const double s = d_sig(u2), t = s * d_sig(-u2);
+      const double tail = t == 0 ? 0.0 : g * t * 2.0 * k * (1.0 + 0.134145 * g * g);
+      o->a = d_xsig(g, u2), o->d = s + tail, o->T = o->Terr = s + fabs(tail), A = fabs(u2);
+      break;
+    }
+    case GLK_ACT_REGLU: /* exact */
+      o->a = g < 0 ? 0.0 : g, o->d = g > 0 ? 1.0 : 0.0, o->Terr = 0, o->F = 0;
+      return;
+    default: /* bilinear: exact */
+      o->a = g, o->d = 1, o->Terr = 0, o->F = 0;
+      return;
+  }
+  o->r = (D_K + D_A * A) * u;
+}
+
+/* One figure: e = |got - o| / U and its bound delta (see above). */
+static double fig_d(float got, double o, double D, double *delta) {
+  if (!isfinite(o) || !isfinite(got)) { *delta = 0; return INFINITY; }
+  const double lo = fabs(o) - D, U = f32_ulp(lo > 0 ? lo : 0);
+  const double e = fabs((double)got - o) / U;
+  *delta = D / U + e * 0x1p-50;
+  return e;
+}
+
+/* The double tier's figures and their bounds: hi.f = e.f + delta.f bounds
+ * the exact figure from above (dg_free: generous on which side of T = 2|dg|
+ * a point lies; dg_excess, dg_terms: their own margins). */
+static void point_d(const f32all_job *j, float g, float y, float dv, float dg, errs *e,
+                    errs *delta) {
+  dorc o;
+  oracle_d(j->act, g, &o);
+  const double two = j->act == GLK_ACT_SWIGLU_OAI ? 2.0 : 1.0; /* y = (clamp(1)+1) act */
+  const double Da = fabs(o.a) * o.r + o.F, Dg = 2 * o.Terr * o.r + o.F;
+  e->y = fig_d(y, two * o.a, two * Da, &delta->y);
+  e->dv = fig_d(dv, o.a, Da, &delta->dv);
+  e->dg = fig_d(dg, o.d, Dg, &delta->dg);
+  /* ld counts dg as free of cancellation when T <= 2|dg| */
+  const int free_ = o.T * (1 - 0x1p-40) <= 2 * fabs(o.d) + 4 * Dg;
+  e->dg_free = free_ ? e->dg : 0, delta->dg_free = free_ ? delta->dg : 0;
+  e->dg_terms = 0, delta->dg_terms = 0;
+  if (o.T > 0 && isfinite(e->dg)) {
+    e->dg_terms = fabs((double)dg - o.d) / o.T * 0x1p24;
+    delta->dg_terms = Dg / o.T * 0x1p24 + e->dg_terms * (2 * o.r + 0x1p-50);
+  }
+  /* dg's excess over T 2^-w, overestimated: |got - o| + Dg against the
+   * allowance of a T smaller by 2r, in the smaller ULP */
+  e->dg_excess = 0, delta->dg_excess = 0;
+  if (!isfinite(e->dg)) e->dg_excess = INFINITY;
+  else {
+    const double lo = fabs(o.d) - Dg, U = f32_ulp(lo > 0 ? lo : 0);
+    const double hi = fabs((double)dg - o.d) + Dg - ldexp(o.T * (1 - 4 * o.r), -j->w);
+    if (hi > 0) e->dg_excess = hi / U * (1 + 0x1p-50);
+  }
+}
+
+/* Whether a point might reach a running maximum or the bound: then the
+ * long-double tier sees it (and decides, as with --oracle ld, what goes to
+ * MPFR). Otherwise its exact figures lie below every maximum by more than
+ * the window and below the bound, so the long-double tier would neither
+ * forward it nor change a maximum, and it is skipped. */
+static int d_may_matter(const f32all_job *j, const errs *e, const errs *d, const errs *mx) {
+  const double lo = j->window;
+#define HI(f) (e->f + d->f)
+#define MAY(f) (HI(f) > mx->f || (HI(f) >= lo && HI(f) >= mx->f - lo))
+  return MAY(y) || MAY(dv) || MAY(dg) || MAY(dg_free) || HI(dg_terms) > mx->dg_terms ||
+         HI(y) >= j->bound - lo || HI(dv) >= j->bound - lo || e->dg_excess >= j->bound - lo;
+#undef MAY
+#undef HI
 }
 
 /* The same figures with MPFR (160 bits): the code of sweep() for one point. */
@@ -496,6 +679,20 @@ static void point_mpfr(const f32all_job *j, float g, float y, float dv, float dg
   mpfr_clears(ex.a, ex.d, ex.t, x, vx, T, absd, allow, (mpfr_ptr)0);
 }
 
+/* The largest (e_ref - e_d) / delta over y, dv and dg: how much of its
+ * bound the double tier used; with viol, counts reference figures above
+ * e_d + delta (beyond the MPFR figure's own upward rounding). */
+static double d_ratio(const errs *ref, const errs *ed, const errs *dd, uint64_t *viol) {
+  const double *r = &ref->y, *e = &ed->y, *d = &dd->y;
+  double worst = 0;
+  for (int k = 0; k < 3; k++) {
+    if (!isfinite(r[k]) || !isfinite(e[k])) continue;
+    if (viol && r[k] > (e[k] + d[k]) * (1 + 0x1p-40) + 0x1p-1000) ++*viol;
+    if (d[k] > 0 && (r[k] - e[k]) / d[k] > worst) worst = (r[k] - e[k]) / d[k];
+  }
+  return worst;
+}
+
 static void *f32all_worker(void *arg) {
   f32all_job *j = arg;
   mpfr_inits2(PREC, tmp1, tmp2, tmp3, (mpfr_ptr)0);
@@ -506,8 +703,9 @@ static void *f32all_worker(void *arg) {
   errs mx = j->seed; /* certified maxima of the pre-pass */
   uint32_t worst[4];
   memcpy(worst, j->seed_g, sizeof worst);
-  uint64_t points = 0, checked = 0, sampled = 0, bad = 0;
-  double disc_ydv = 0, disc_dg = 0;
+  uint64_t points = 0, checked = 0, sampled = 0, bad = 0, forwarded = 0, d_viol = 0;
+  double disc_ydv = 0, disc_dg = 0, d_ratio_mpfr = 0, d_ratio_ld = 0;
+  const int use_d = !j->oracle_ld;
   errs plateau_err;
   float plateau_out[3] = {0};
   int have_plateau = 0;
@@ -523,11 +721,20 @@ static void *f32all_worker(void *arg) {
     }
     if (m) run_lib(GLK_DTYPE_F32, j->act, j->isa, m, one, g, one, y, dv, dg);
     for (size_t i = 0; i < m; i++) {
-      errs e;
-      point_ld(j, g[i], y[i], dv[i], dg[i], &e);
+      errs e, ed = {0}, dd = {0};
       uint32_t bits;
       memcpy(&bits, &g[i], 4);
       const int sample = (mix64(bits) & j->sample_mask) == 0;
+      if (use_d) { /* first tier: double; most points stop here */
+        point_d(j, g[i], y[i], dv[i], dg[i], &ed, &dd);
+        if (!sample && !d_may_matter(j, &ed, &dd, &mx)) continue;
+        forwarded++;
+      }
+      point_ld(j, g[i], y[i], dv[i], dg[i], &e);
+      if (use_d) {
+        const double r = d_ratio(&e, &ed, &dd, NULL);
+        if (r > d_ratio_ld) d_ratio_ld = r;
+      }
       const double lo = j->window;
 #define NEAR_MAX(f) (e.f >= lo && e.f >= mx.f - lo)
       const int near = NEAR_MAX(y) || NEAR_MAX(dv) || NEAR_MAX(dg) || NEAR_MAX(dg_free) ||
@@ -551,6 +758,10 @@ static void *f32all_worker(void *arg) {
         const double d2 = fabs(x.dg - e.dg);
         if (isfinite(d1) && d1 > disc_ydv) disc_ydv = d1;
         if (isfinite(d2) && d2 > disc_dg) disc_dg = d2;
+        if (use_d) {
+          const double r = d_ratio(&x, &ed, &dd, &d_viol);
+          if (r > d_ratio_mpfr) d_ratio_mpfr = r;
+        }
         e = x;
         checked++;
         sampled += sample;
@@ -582,6 +793,9 @@ static void *f32all_worker(void *arg) {
       if (k < 4) j->worst_g[k] = worst[k];
     }
   j->points += points, j->checked += checked, j->sampled += sampled, j->bad += bad;
+  j->forwarded += forwarded, j->d_viol += d_viol;
+  if (d_ratio_mpfr > j->d_ratio_mpfr) j->d_ratio_mpfr = d_ratio_mpfr;
+  if (d_ratio_ld > j->d_ratio_ld) j->d_ratio_ld = d_ratio_ld;
   if (disc_ydv > j->disc_ydv) j->disc_ydv = disc_ydv;
   if (disc_dg > j->disc_dg) j->disc_dg = disc_dg;
   pthread_mutex_unlock(&j->lock);
@@ -592,9 +806,13 @@ static void *f32all_worker(void *arg) {
 }
 
 static void f32_all(glk_act act, glk_isa isa, uint64_t from, uint64_t to, int threads,
-                    double window, uint64_t sample) {
+                    double window, uint64_t sample, int oracle_ld) {
   f32all_job j;
   memset(&j, 0, sizeof j);
+  j.oracle_ld = oracle_ld;
+  if (act == GLK_ACT_SWIGLU_OAI) /* every g > L has the oracle values of g = 8 */
+    oracle_backward(act, 1.0L, 8.0L, 1.0L, &oracle_default_params, &j.clamp_odv, &j.clamp_odg,
+                    &j.clamp_T);
   j.act = act, j.isa = isa, j.from = from, j.to = to, j.next = from;
   j.block = 1 << 16, j.window = window, j.sample_mask = sample - 1;
   j.bound = bound_ulp(isa, GLK_DTYPE_F32, act);
@@ -654,8 +872,17 @@ static void f32_all(glk_act act, glk_isa isa, uint64_t from, uint64_t to, int th
          glk_act_name(act), glk_isa_name(isa), (unsigned long long)j.points, t, threads,
          (unsigned long long)j.checked, (unsigned long long)j.sampled, j.disc_ydv, j.disc_dg,
          wg[0], wg[1], wg[2], wg[3], (unsigned long long)j.bad);
+  if (oracle_ld) printf("<!-- %s %s: oracle ld (no double tier) -->\n", glk_act_name(act),
+                        glk_isa_name(isa));
+  else
+    printf("<!-- %s %s: oracle d: %llu points (%.2g%%) passed on to long double; "
+           "(figure - double figure) / double bound at most %.2g (MPFR), %.2g (long double); "
+           "%llu MPFR figures above the double bound -->\n",
+           glk_act_name(act), glk_isa_name(isa), (unsigned long long)j.forwarded,
+           100.0 * j.forwarded / (j.points ? j.points : 1), j.d_ratio_mpfr, j.d_ratio_ld,
+           (unsigned long long)j.d_viol);
   fflush(stdout);
-  if (j.bad) g_failed = 1;
+  if (j.bad || j.d_viol) g_failed = 1;
   pthread_mutex_destroy(&j.lock);
 }
 
@@ -663,7 +890,8 @@ static void usage(void) {
   fprintf(stderr,
           "usage: glukit_accuracy [--check] [--stride N | --full] [--samples N]\n"
           "       glukit_accuracy --f32-all VARIANT|all [--isa NAME] [--threads N]\n"
-          "                       [--range FROM TO] [--window ULP] [--mpfr-sample N] [--check]\n");
+          "                       [--range FROM TO] [--window ULP] [--mpfr-sample N]\n"
+          "                       [--oracle d|ld] [--check]\n");
   exit(2);
 }
 
@@ -671,7 +899,7 @@ int main(int argc, char **argv) {
   uint64_t stride = 65521, from = 0, to = 0x100000000ull, sample = 1 << 16;
   size_t samples = 20000;
   const char *all_variant = NULL, *isa_name = NULL;
-  int threads = 2;
+  int threads = 2, oracle_ld = 0;
   double window = 0.01;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--check")) g_check = 1;
@@ -683,6 +911,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--window") && i + 1 < argc) window = atof(argv[++i]);
     else if (!strcmp(argv[i], "--mpfr-sample") && i + 1 < argc) sample = strtoull(argv[++i], 0, 0);
+    else if (!strcmp(argv[i], "--oracle") && i + 1 < argc) {
+      ++i;
+      if (!strcmp(argv[i], "ld")) oracle_ld = 1;
+      else if (!strcmp(argv[i], "d")) oracle_ld = 0;
+      else usage();
+    }
     else if (!strcmp(argv[i], "--range") && i + 2 < argc) {
       from = strtoull(argv[i + 1], 0, 0), to = strtoull(argv[i + 2], 0, 0), i += 2;
     } else usage();
@@ -716,7 +950,7 @@ int main(int argc, char **argv) {
     const int every = !strcmp(all_variant, "all");
     if (!every && glk_act_from_name(all_variant, &one) != GLK_OK) usage();
     for (int act = 0; act < GLK_ACT_COUNT; act++)
-      if (every || act == (int)one) f32_all((glk_act)act, isa, from, to, threads, window, sample);
+      if (every || act == (int)one) f32_all((glk_act)act, isa, from, to, threads, window, sample, oracle_ld);
   } else {
     for (int act = 0; act < GLK_ACT_COUNT; act++) {
       half_sweeps(GLK_DTYPE_F16, (glk_act)act);
