@@ -213,8 +213,8 @@ static int exact_result(glk_dtype dt, long double x) {
 }
 
 /* README's first known SIMD limit: act(g) (act'(g)'s terms for dg) is
- * itself below f32's normal range and meets a larger factor (v, dy or v dy;
- * for the sigmoid family, which carries act as hi + lo, an infinite one):
+ * itself below f32's normal range and meets an infinite factor (v, dy or
+ * v dy; the fast paths carry act as hi + lo and form deep tails in f64):
  * f32's subnormal rounding of act, an absolute 2^-149 at most, is scaled by
  * that factor, and where the factor is infinite an act rounded to 0 gives
  * NaN. Returns the factor, or 0 where the limit does not apply. */
@@ -225,7 +225,7 @@ static long double simd_limit_factor(glk_dtype dt, glk_act act, int q, long doub
   oracle_backward(act, 1, g, 1, &oracle_default_params, &a, &da, &sc);
   const long double f = q == 2 ? sc : fabsl(a);
   const long double other = q == 0 ? fabsl(v) : q == 1 ? fabsl(dy) : fabsl(v * dy);
-  if (act != GLK_ACT_GEGLU && !isinf(other)) return 0;
+  if (!isinf(other)) return 0;
   return f != 0 && f < 0x1p-126L && other > 1 ? other : 0;
 }
 

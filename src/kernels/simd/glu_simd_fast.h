@@ -1,6 +1,7 @@
 /*
  * The fast path of the sigmoid family (glu, swiglu, quick GELU, tanh GELU,
- * swiglu_oai), included by glu_simd_tmpl.h after the vector layer.
+ * swiglu_oai; geglu's is in glu_simd_gelu.h), included by glu_simd_tmpl.h
+ * after the vector layer.
  *
  * A vector takes it when every lane lies in the ordinary range (finite,
  * nonzero, no deep tail; see each *_ok mask); other lanes get the general
@@ -240,8 +241,11 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
   return act == GLK_ACT_GLU ? vf2_apply(w, f->sig) : v_fast_xsig(w, a->x, f);
 }
 
+#include "kernels/simd/glu_simd_gelu.h"
+
 /* Forward: returns 0 for variants without a fast path. */
 GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf *y, vm *ok) {
+  if (act == GLK_ACT_GEGLU) return v_forward_fast_gelu(v, g, y, ok);
   fargs a;
   if (!v_fast_args(act, g, k, GLK_FAST_SMAX, &a)) return 0;
   const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
@@ -278,6 +282,7 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
  */
 GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
                                 vf *dg, vm *ok_dv, vm *ok_dg) {
+  if (act == GLK_ACT_GEGLU) return v_backward_fast_gelu(v, g, dy, dv, dg, ok_dv, ok_dg);
   fargs a;
   if (!v_fast_args(act, g, k, GLK_FAST_SMAX, &a)) return 0;
   const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
