@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
           python3-numpy python3-torch python3-pytest python3-hypothesis
           libopenblas-dev zlib1g-dev python3-sklearn
-          gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64
+          gcc-aarch64-linux-gnu qemu-user libcmocka-dev:arm64 libmpfr-dev:arm64
           valgrind clang libclang-rt-14-dev libmpfr-dev libsleef-dev)
 missing=()
 for p in "${packages[@]}"; do
@@ -26,7 +26,7 @@ if ((${#missing[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  # arm64 packages (cmocka for the cross-built tests) come from multiarch
+  # arm64 packages (cmocka and MPFR for the cross-built tests) come from multiarch
   dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -53,7 +53,9 @@ if [[ -x scripts/test_python.sh ]]; then
 fi
 
 # test_numerics_neon and test_determinism_neon (against the AVX-512
-# digests) run here too, as every registered per-ISA test does.
+# digests) run here too, as every registered per-ISA test does, and
+# accuracy_reduced: NEON's errors against MPFR (libmpfr-dev:arm64), with
+# --check, on every 17th f16/bf16 pattern (about a minute under qemu).
 echo "== AArch64 cross build, C tests under qemu-aarch64 (NEON)"
 # GLUKIT_CUDA=OFF: CUDA's AUTO would find the host's nvcc and link the
 # aarch64 tests with the host's g++.
