@@ -71,18 +71,6 @@ glk_status cuda_fail(cudaError_t e, const char *what) {
 
 /* ---- the mode of the innermost dim --------------------------------------- */
 
-/* Operands a and b are the two members of contiguous pairs (as in
- * src/plan/walk.c): +1 when b follows a, -1 when a follows b, else 0. */
-int pair_order(const glk_walk *w, int a, int b) {
-  for (int d = 0; d < w->rank; d++)
-    if (w->stride[a][d] != w->stride[b][d]) return 0;
-  if (w->stride[a][w->rank - 1] != 2) return 0;
-  const ptrdiff_t gap = w->base[b] - w->base[a];
-  if (gap == (ptrdiff_t)w->esize) return 1;
-  if (gap == -(ptrdiff_t)w->esize) return -1;
-  return 0;
-}
-
 bool aligned16(const char *p) { return ((uintptr_t)p & 15u) == 0; }
 
 int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
@@ -112,9 +100,9 @@ int plan_operands(const glk_walk *w, int backward, Plan *P) {
   if (planar) {
     mode = MODE_PLANAR;
   } else {
-    const int order = pair_order(w, OP_V, OP_G);
+    const int order = glk_walk_pair_order(w, OP_V, OP_G);
     bool pairs = order != 0 && P->inner_stride[backward ? OP_DY : OP_Y] == 1;
-    if (pairs && backward) pairs = pair_order(w, OP_DV, OP_DG) == order;
+    if (pairs && backward) pairs = glk_walk_pair_order(w, OP_DV, OP_DG) == order;
     if (pairs) {
       mode = MODE_PAIRS;
       P->gate_first = order < 0;

@@ -20,6 +20,11 @@
 #include "glukit.h"
 #include "kernels/ukernel.h"
 
+/* C linkage for the CUDA launcher (C++), which reuses glk_walk_pair_order. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Operand slots: forward uses V, G, Y; backward V, G, DY, DV, DG. */
 enum { GLK_OP_V = 0, GLK_OP_G = 1, GLK_OP_Y = 2, GLK_OP_DY = 2,
        GLK_OP_DV = 3, GLK_OP_DG = 4, GLK_MAX_OPERANDS = 5 };
@@ -57,5 +62,9 @@ void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
                       const glk_ukernel_params *p, int threads);
 void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
                        const glk_ukernel_params *p, int threads);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
