@@ -617,7 +617,9 @@ static void point_d(const f32all_job *j, float g, float y, float dv, float dg, e
   const int free_ = o.T * (1 - 0x1p-40) <= 2 * fabs(o.d) + 4 * Dg;
   e->dg_free = free_ ? e->dg : 0, delta->dg_free = free_ ? delta->dg : 0;
   e->dg_terms = 0, delta->dg_terms = 0;
-  if (o.T > 0 && isfinite(e->dg)) {
+  if (o.r > 0 && o.T < 0x1p-960) /* T underflows double (it does not long double: */
+    e->dg_terms = INFINITY;      /* swiglu 745 < -g < 11357): no relative bound */
+  else if (o.T > 0 && isfinite(e->dg)) {
     e->dg_terms = fabs((double)dg - o.d) / o.T * 0x1p24;
     delta->dg_terms = Dg / o.T * 0x1p24 + e->dg_terms * (2 * o.r + 0x1p-50);
   }
