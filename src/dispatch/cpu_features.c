@@ -28,9 +28,12 @@ static void glk_detect(void) {
   const int os_ymm = (xcr0 & 0x6) == 0x6;    /* SSE and AVX state */
   const int os_zmm = (xcr0 & 0xe6) == 0xe6;  /* + opmask, ZMM_Hi256, Hi16_ZMM */
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return;
+  const unsigned max_sub7 = a;
   const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
   glk_features.avx2 = os_ymm && avx2 && fma && f16c;
   glk_features.avx512 = glk_features.avx2 && os_zmm && avx512f;
+  if (glk_features.avx512 && max_sub7 >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
+    glk_features.avx512_bf16 = (a >> 5) & 1;
 }
 #elif defined(__aarch64__)
 static void glk_detect(void) { glk_features.neon = 1; }

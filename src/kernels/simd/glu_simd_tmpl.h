@@ -611,13 +611,18 @@ GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 #define GLK_SIMD_F32(ACT, E) GLK_SIMD_KERNELS(f32, float, ACT, E)
 #define GLK_SIMD_F16(ACT, E) GLK_SIMD_KERNELS(f16, uint16_t, ACT, E)
 #define GLK_SIMD_BF16(ACT, E) GLK_SIMD_KERNELS(bf16, uint16_t, ACT, E)
+/* GLK_SIMD_ONLY_BF16: a unit that differs from its ISA's main one only in
+ * the bf16 conversions builds and fills just the bf16 kernels. */
+#ifndef GLK_SIMD_ONLY_BF16
 GLK_SIMD_ACTS(GLK_SIMD_F32)
 GLK_SIMD_ACTS(GLK_SIMD_F16)
+#endif
 GLK_SIMD_ACTS(GLK_SIMD_BF16)
 
-/* Puts this ISA's f32/f16/bf16 kernels into t (f64 keeps what t has). */
-void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
-#define GLK_FILL(ACT, E)                                                        \
+#ifdef GLK_SIMD_ONLY_BF16
+#define GLK_FILL_F32_F16(ACT, E)
+#else
+#define GLK_FILL_F32_F16(ACT, E)                                                \
   t->set[GLK_DTYPE_F32][E] = (glk_kernel_set){                                  \
       GLK_PASTE(glk_f32_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
       GLK_PASTE(glk_f32_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
@@ -627,7 +632,13 @@ void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
       GLK_PASTE(glk_f16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
       GLK_PASTE(glk_f16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
       GLK_PASTE(glk_f16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};          \
+      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};
+#endif
+
+/* Puts this ISA's f32/f16/bf16 kernels into t (f64 keeps what t has). */
+void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
+#define GLK_FILL(ACT, E)                                                        \
+  GLK_FILL_F32_F16(ACT, E)                                                      \
   t->set[GLK_DTYPE_BF16][E] = (glk_kernel_set){                                 \
       GLK_PASTE(glk_bf16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                \
       GLK_PASTE(glk_bf16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \

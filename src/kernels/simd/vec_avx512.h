@@ -12,7 +12,9 @@
 #include "kernels/simd/vinline.h"
 
 #define GLK_W 16
+#ifndef GLK_ISA_SUFFIX /* glu_avx512_bf16.c names its kernels __avx512bf16 */
 #define GLK_ISA_SUFFIX avx512
+#endif
 
 typedef __m512 vf;
 typedef __mmask16 vm;
@@ -87,7 +89,7 @@ GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
 }
 /* Round to nearest even on the bits (keeps subnormals, unlike VCVTNEPS2BF16
  * which flushes them); NaN becomes a quiet NaN with its sign. */
-GLK_VINLINE __m256i vf_bf16_bits(vf x) {
+GLK_VINLINE __m256i vf_bf16_bits_int(vf x) {
   const __m512i b = _mm512_castps_si512(x);
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
@@ -95,6 +97,22 @@ GLK_VINLINE __m256i vf_bf16_bits(vf x) {
   r = _mm512_mask_blend_epi32(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), r, quiet);
   return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
+#if defined(__AVX512BF16__)
+/* VCVTNEPS2BF16 (glu_avx512_bf16.c, entered where the CPU has AVX512_BF16):
+ * the same rounding to nearest even and the same quiet NaN in one
+ * instruction, but subnormal inputs are flushed to zero, so a vector with a
+ * subnormal lane (rare) takes the integer path: the bits are the same. */
+GLK_VINLINE __m256i vf_bf16_bits(vf x) {
+  const vf a = _mm512_abs_ps(x);
+  const __mmask16 sub = _mm512_mask_cmp_ps_mask(
+      _mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ), a, _mm512_setzero_ps(),
+      _CMP_NEQ_OQ);
+  if (sub) return vf_bf16_bits_int(x);
+  return (__m256i)_mm512_cvtneps_pbh(x);
+}
+#else
+GLK_VINLINE __m256i vf_bf16_bits(vf x) { return vf_bf16_bits_int(x); }
+#endif
 GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
   _mm256_storeu_si256((__m256i *)(void *)p, vf_bf16_bits(x));
 }

@@ -1,0 +1,7 @@
+/* The bf16 microkernels for AVX-512 on CPUs with AVX512_BF16: the shared
+ * template, storing through VCVTNEPS2BF16 (vec_avx512.h). Same bits as
+ * glu_avx512.c's bf16 kernels, which it replaces in the AVX-512 table. */
+#define GLK_ISA_SUFFIX avx512bf16
+#define GLK_SIMD_ONLY_BF16 1
+#include "kernels/simd/vec_avx512.h"
+#include "kernels/simd/glu_simd_tmpl.h"
