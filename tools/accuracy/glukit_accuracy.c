@@ -416,6 +416,7 @@ typedef struct f32all_job {
   uint64_t from, to, block, sample_mask;
   double window, bound;
   int w;
+  double w_scale; /* 2^-w */
   uint64_t next; /* atomic: next block start */
   pthread_mutex_t lock;
   /* merged results */
@@ -514,23 +515,24 @@ static void point_ld(const f32all_job *j, float g, float y, float dv, float dg, 
 #define D_K 64.0
 #define D_A 32.0
 
-static double d_sig(double x) {
-  if (x < -745) return 0; /* e^x below double's range: 1/(1+inf) */
-  if (x > 745) return 1;
-  return 1 / (1 + exp(-x));
+/* sigma(x), sigma(-x) and 1 + e^-x from one exp: s = 1/q, t = e/q.
+ * Beyond the cuts the dropped parts are below 2^-1023 (|x| e^-709 < 2^-800
+ * for any f32 x), within F. */
+static void d_sig2(double x, double *s, double *t, double *q) {
+  if (x > 745) { *s = 1, *t = 0, *q = 1; return; }
+  if (x < -709) { *s = 0, *t = 1, *q = INFINITY; return; }
+  const double e = exp(-x);
+  *q = 1 + e, *s = 1 / *q, *t = e / *q;
 }
 
-static double d_xsig(double x, double bx) {
-  if (-bx > 709) return x / INFINITY; /* |x| e^-709 < 2^-800: within F */
-  return x / (1 + exp(-bx));
-}
-
-/* f32's ULP at a >= 0 (no upper clamp, as dtype_ulp). */
+/* f32's ULP at a >= 0 (no upper clamp, as dtype_ulp): a's exponent - 23. */
 static double f32_ulp(double a) {
   if (!(a >= 0x1p-126)) return 0x1p-149;
-  int e;
-  frexp(a, &e); /* a = m 2^e, m in [1/2, 1) */
-  return ldexp(1.0, e - 24);
+  uint64_t b;
+  memcpy(&b, &a, 8);
+  b = (b & 0x7ff0000000000000ull) - (23ull << 52);
+  memcpy(&a, &b, 8);
+  return a;
 }
 
 /* act, act', ld-style T (tests/support/oracle.c's dg_scale), the term
@@ -548,7 +550,8 @@ static void oracle_d(glk_act act, double g, dorc *o) {
   o->T = 1, o->r = 0, o->F = 0x1p-800, o->T_ld_zero = 0;
   switch (act) {
     case GLK_ACT_GLU: {
-      const double s = d_sig(g), t = d_sig(-g);
+      double s, t, q;
+      d_sig2(g, &s, &t, &q);
       o->a = s, o->d = s * t, o->Terr = fabs(o->d), A = fabs(g);
       break;
     }
@@ -559,8 +562,10 @@ static void oracle_d(glk_act act, double g, dorc *o) {
       const double b = act == GLK_ACT_SWIGLU ? 1.0 : act == GLK_ACT_GEGLU_QUICK ? 1.702
                                                                               : GLK_DEFAULT_ALPHA;
       const double gc = act == GLK_ACT_SWIGLU_OAI && g > L ? L : g;
-      const double bg = b * gc, s = d_sig(bg), t = d_sig(-bg);
-      o->a = d_xsig(gc, bg);
+      const double bg = b * gc;
+      double s, t, q;
+      d_sig2(bg, &s, &t, &q);
+      o->a = gc / q;
       o->d = s + (s * t == 0 ? 0.0 : bg * s * t);
       o->T = o->Terr = s * (1 + fabs(bg) * t);
       o->T_ld_zero = -bg > D_LD_SIG_ZERO;
@@ -584,9 +589,11 @@ static void oracle_d(glk_act act, double g, dorc *o) {
     case GLK_ACT_GEGLU_TANH: {
       const double k = 0.79788456080286535588;
       const double u2 = 2.0 * k * (g + 0.044715 * g * g * g);
-      const double s = d_sig(u2), t = s * d_sig(-u2);
+      double s, t, q;
+      d_sig2(u2, &s, &t, &q);
+      t *= s;
       const double tail = t == 0 ? 0.0 : g * t * 2.0 * k * (1.0 + 0.134145 * g * g);
-      o->a = d_xsig(g, u2), o->d = s + tail, o->T = o->Terr = s + fabs(tail), A = fabs(u2);
+      o->a = g / q, o->d = s + tail, o->T = o->Terr = s + fabs(tail), A = fabs(u2);
       o->T_ld_zero = -u2 > D_LD_SIG_ZERO;
       break;
     }
@@ -639,7 +646,7 @@ static void point_d(const f32all_job *j, float g, float y, float dv, float dg, e
   if (!isfinite(e->dg)) e->dg_excess = INFINITY;
   else {
     const double lo = fabs(o.d) - Dg, U = f32_ulp(lo > 0 ? lo : 0);
-    const double hi = fabs((double)dg - o.d) + Dg - ldexp(o.T * (1 - 4 * o.r), -j->w);
+    const double hi = fabs((double)dg - o.d) + Dg - o.T * (1 - 4 * o.r) * j->w_scale;
     if (hi > 0) e->dg_excess = hi / U * (1 + 0x1p-50);
   }
 }
@@ -832,6 +839,7 @@ static void f32_all(glk_act act, glk_isa isa, uint64_t from, uint64_t to, int th
   j.block = 1 << 16, j.window = window, j.sample_mask = sample - 1;
   j.bound = bound_ulp(isa, GLK_DTYPE_F32, act);
   j.w = working_bits_of(isa, GLK_DTYPE_F32);
+  j.w_scale = ldexp(1.0, -j.w);
   j.blocks_total = (to - from + j.block - 1) / j.block;
   pthread_mutex_init(&j.lock, NULL);
   j.t0 = now_s();
