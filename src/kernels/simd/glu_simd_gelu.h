@@ -9,15 +9,16 @@
  * P of degree 12 fitted on a in [0, 26] to 2^-32 relative (least squares in
  * u = t - 1/2: centring u makes the terms fall off, so the Horner sum is
  * well conditioned, which t itself in [0.1, 1] is not). t, u, the last two
- * Horner steps, E and the products are carried as hi + lo, so Phi reaches the
- * final multiplication by v and g to about 2^-40 and the result is rounded
- * once: within 1 ULP (docs/ACCURACY.md). Beyond a = 26 every product with
- * E is 0 in f32.
+ * Horner steps, E and the products are carried as hi + lo; the f32 steps
+ * before them leave Q within about 2^-25.5 relative (the rounding of their
+ * sum, ~0.3 of the result's ULP, worst near a = 25), and the result is
+ * rounded once: measured within 1.2 ULP (docs/ACCURACY.md). Beyond a = 26
+ * every product with E is 0 in f32.
  */
 
 #define GLK_GELU_AMAX 26.0f
 
-/* Q(a) for a in [0, 26], as hi + lo. */
+/* Q(a) for a in [0, 26], as hi + lo (about 2^-25.5 relative, see above). */
 GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf three = vf_set1(3.0f), half = vf_set1(0.5f);
   /* t = 3 / (3 + a): the sum exactly as dh + dl, the quotient corrected by
