@@ -535,25 +535,38 @@ static double f32_ulp(double a) {
   return a;
 }
 
-/* act, act', ld-style T (tests/support/oracle.c's dg_scale), the term
- * magnitude the error bound rests on, and r, F (v = 1, dy = 1). */
-typedef struct dorc { double a, d, T, Terr, r, F; int T_ld_zero; } dorc;
+/* act, act', ld-style T (tests/support/oracle.c's dg_scale), the relative
+ * error bound ra of act and the absolute one Dd of act' (F included), for
+ * v = 1, dy = 1; exact: reglu and bilinear. */
+typedef struct dorc { double a, d, T, ra, Dd; int exact, T_ld_zero; } dorc;
 
 /* Where tests/support/oracle.c's sigma(x) is 0 (-x > ORACLE_EXPL_MAX, 11357)
  * its T is exactly 0, and so its dg_terms; with a margin for the rounding
  * of x in double against long double. */
 #define D_LD_SIG_ZERO 11358.0
+#define D_U 0x1p-53
+#define D_F 0x1p-900
+
+/* The sigmoid family's bounds from e = e^-x: E bounds e's relative error
+ * (exp's own and the argument's rounding, amplified by |x|); s = 1/(1+e)
+ * and act = g/(1+e) then have relative error <= t E + K u and t = e/(1+e)
+ * <= 2E + K u: the amplification only counts where e matters. */
+static void d_sig_bounds(double x, double t, double *Ra, double *Rt) {
+  const double E = (4 + D_A * fabs(x)) * D_U;
+  *Ra = t * E + D_K * D_U, *Rt = 2 * E + D_K * D_U;
+}
 
 static void oracle_d(glk_act act, double g, dorc *o) {
-  const double u = 0x1p-53;
-  double A = 0;
-  o->T = 1, o->r = 0, o->F = 0x1p-800, o->T_ld_zero = 0;
+  double Ra, Rt;
+  o->T = 1, o->exact = 0, o->T_ld_zero = 0;
   switch (act) {
     case GLK_ACT_GLU: {
       double s, t, q;
       d_sig2(g, &s, &t, &q);
-      o->a = s, o->d = s * t, o->Terr = fabs(o->d), A = fabs(g);
-      break;
+      d_sig_bounds(g, t, &Ra, &Rt);
+      o->a = s, o->d = s * t, o->ra = Ra;
+      o->Dd = 2 * fabs(o->d) * (Ra + Rt) + D_F;
+      return;
     }
     case GLK_ACT_SWIGLU:
     case GLK_ACT_GEGLU_QUICK:
@@ -565,16 +578,16 @@ static void oracle_d(glk_act act, double g, dorc *o) {
       const double bg = b * gc;
       double s, t, q;
       d_sig2(bg, &s, &t, &q);
-      o->a = gc / q;
-      o->d = s + (s * t == 0 ? 0.0 : bg * s * t);
-      o->T = o->Terr = s * (1 + fabs(bg) * t);
+      d_sig_bounds(bg, t, &Ra, &Rt);
+      const double tail = s * t == 0 ? 0.0 : bg * s * t;
+      o->a = gc / q, o->d = s + tail, o->T = s * (1 + fabs(bg) * t), o->ra = Ra;
+      o->Dd = 2 * (s * Ra + fabs(tail) * (Ra + Rt)) + D_F;
       o->T_ld_zero = -bg > D_LD_SIG_ZERO;
-      A = fabs(bg);
       if (act == GLK_ACT_SWIGLU_OAI) { /* (clamp(1) + 1) = 2 multiplies act' */
-        o->d *= 2, o->T *= 2, o->Terr *= 2;
-        if (g > L) o->d = 0, o->Terr = 0; /* exact 0 beyond the limit */
+        o->d *= 2, o->T *= 2, o->Dd *= 2;
+        if (g > L) o->d = 0, o->Dd = D_F; /* exact 0 beyond the limit */
       }
-      break;
+      return;
     }
     case GLK_ACT_GEGLU: {
       const double x = -g * 0.70710678118654752440;
@@ -582,29 +595,34 @@ static void oracle_d(glk_act act, double g, dorc *o) {
       const double h = 0.5 * g * g;
       const double pdf = h > 745 ? 0.0 : 0.39894228040143267794 * exp(-h);
       const double gp = pdf == 0 ? 0.0 : g * pdf;
-      o->a = g * cdf, o->d = cdf + gp, o->T = o->Terr = cdf + fabs(gp), A = h;
+      /* erfc's tail (g < 0) amplifies x's rounding by ~2x^2 = 2h; for
+       * x <= 0, erfc is in [1, 2] and x's rounding costs < 1 u */
+      const double Rc = (D_K + (g < 0 ? D_A * h : 0)) * D_U, Rp = (D_K + D_A * h) * D_U;
+      o->a = g * cdf, o->d = cdf + gp, o->T = cdf + fabs(gp), o->ra = Rc;
+      o->Dd = 2 * (cdf * Rc + fabs(gp) * Rp) + D_F;
       o->T_ld_zero = g < -160; /* erfcl(113) and expl(-12800) are 0 in x87 */
-      break;
+      return;
     }
     case GLK_ACT_GEGLU_TANH: {
       const double k = 0.79788456080286535588;
       const double u2 = 2.0 * k * (g + 0.044715 * g * g * g);
       double s, t, q;
       d_sig2(u2, &s, &t, &q);
+      d_sig_bounds(u2, t, &Ra, &Rt);
       t *= s;
       const double tail = t == 0 ? 0.0 : g * t * 2.0 * k * (1.0 + 0.134145 * g * g);
-      o->a = g / q, o->d = s + tail, o->T = o->Terr = s + fabs(tail), A = fabs(u2);
+      o->a = g / q, o->d = s + tail, o->T = s + fabs(tail), o->ra = Ra;
+      o->Dd = 2 * (s * Ra + fabs(tail) * (Ra + Rt)) + D_F;
       o->T_ld_zero = -u2 > D_LD_SIG_ZERO;
-      break;
+      return;
     }
-    case GLK_ACT_REGLU: /* exact */
-      o->a = g < 0 ? 0.0 : g, o->d = g > 0 ? 1.0 : 0.0, o->Terr = 0, o->F = 0;
-      return;
-    default: /* bilinear: exact */
-      o->a = g, o->d = 1, o->Terr = 0, o->F = 0;
-      return;
+    case GLK_ACT_REGLU:
+      o->a = g < 0 ? 0.0 : g, o->d = g > 0 ? 1.0 : 0.0;
+      break;
+    default: /* bilinear */
+      o->a = g, o->d = 1;
   }
-  o->r = (D_K + D_A * A) * u;
+  o->exact = 1, o->ra = 0, o->Dd = 0;
 }
 
 /* One figure: e = |got - o| / U and its bound delta (see above). */
@@ -624,29 +642,31 @@ static void point_d(const f32all_job *j, float g, float y, float dv, float dg, e
   dorc o;
   oracle_d(j->act, g, &o);
   const double two = j->act == GLK_ACT_SWIGLU_OAI ? 2.0 : 1.0; /* y = (clamp(1)+1) act */
-  const double Da = fabs(o.a) * o.r + o.F, Dg = 2 * o.Terr * o.r + o.F;
+  const double Da = o.exact ? 0 : fabs(o.a) * o.ra + D_F, Dg = o.Dd;
   e->y = fig_d(y, two * o.a, two * Da, &delta->y);
   e->dv = fig_d(dv, o.a, Da, &delta->dv);
   e->dg = fig_d(dg, o.d, Dg, &delta->dg);
-  /* ld counts dg as free of cancellation when T <= 2|dg| */
-  const int free_ = o.T * (1 - 0x1p-40) <= 2 * fabs(o.d) + 4 * Dg;
+  /* ld counts dg as free of cancellation when T <= 2|dg|; T's error, as
+   * act''s, is within Dg */
+  const int free_ = o.T - Dg <= 2 * fabs(o.d) + 2 * Dg;
   e->dg_free = free_ ? e->dg : 0, delta->dg_free = free_ ? delta->dg : 0;
   e->dg_terms = 0, delta->dg_terms = 0;
-  /* T underflows double but not long double (swiglu: 745 < -g < 11357):
-   * no relative bound, pass the point on; where the long-double T is 0 too,
-   * its dg_terms is 0 */
-  if (o.r > 0 && o.T < 0x1p-960) e->dg_terms = o.T_ld_zero ? 0 : INFINITY;
+  /* dg_terms = |dg - act'| / T 2^24 needs T well above Dg (not so where T
+   * underflows double but not long double, e.g. swiglu at 709 < -g < 11357):
+   * else pass the point on; where the long-double T is 0 too, so is its
+   * dg_terms */
+  if (!o.exact && !(o.T > 0x1p30 * Dg)) e->dg_terms = o.T_ld_zero ? 0 : INFINITY;
   else if (o.T > 0 && isfinite(e->dg)) {
     e->dg_terms = fabs((double)dg - o.d) / o.T * 0x1p24;
-    delta->dg_terms = Dg / o.T * 0x1p24 + e->dg_terms * (2 * o.r + 0x1p-50);
+    delta->dg_terms = Dg / o.T * 0x1p24 + e->dg_terms * (2 * Dg / o.T + 0x1p-50);
   }
   /* dg's excess over T 2^-w, overestimated: |got - o| + Dg against the
-   * allowance of a T smaller by 2r, in the smaller ULP */
+   * allowance of a T smaller by Dg, in the smaller ULP */
   e->dg_excess = 0, delta->dg_excess = 0;
   if (!isfinite(e->dg)) e->dg_excess = INFINITY;
   else {
     const double lo = fabs(o.d) - Dg, U = f32_ulp(lo > 0 ? lo : 0);
-    const double hi = fabs((double)dg - o.d) + Dg - o.T * (1 - 4 * o.r) * j->w_scale;
+    const double hi = fabs((double)dg - o.d) + Dg - (o.T - Dg) * j->w_scale;
     if (hi > 0) e->dg_excess = hi / U * (1 + 0x1p-50);
   }
 }
