@@ -491,33 +491,36 @@ static void point_ld(const f32all_job *j, float g, float y, float dv, float dg, 
  * one sum of like-signed terms, two products), so d <= 8 u |s|; each term
  * has at most two such factors (sigma(s) sigma(-s)). erfc(x) in its tail
  * is ~ e^-x^2 / (x sqrt(pi)): a relative error u|x| in x = -g/sqrt2 (one
- * constant, one product: 2 u) becomes a relative error ~ 2x^2 * 2u. With
- * A the amplified argument (|s| for the sigmoid family, x^2 = g^2/2 for
- * geglu), every term has relative error <= r = (K + 32 A) u; for the f32
- * outputs that are not deep in the subnormals (|s| < ~110, x^2 < ~110)
- * that is <= 2^-40.
- *   y, dv: |act_d - act| <= r |act_d| + F;
- *   dg:    |act'_d - act'| <= 2 r T + F, T the sum of the magnitudes of the
- *          terms of act' (glu: act' is one product, T = |act'|), so roots
- *          of act' (GELU' at g ~ -0.75, swiglu' at g ~ -1.28), where act' is
- *          tiny against T, get a large bound in ULP of dg and go on to the
- *          long-double tier;
- * F = 2^-800 covers results that underflow double (or are cut to 0 where
- * exp would overflow: |g| e^-709 < 2^-800 for any f32 g). reglu and
- * bilinear are exact in double (r = F = 0).
+ * constant, one product: 2 u) becomes a relative error ~ 2x^2 * 2u (for
+ * x <= 0, g >= 0, erfc is in [1, 2] and that costs < 1 u). So e = e^-s
+ * carries E = (4 + 32|s|) u; sigma(s) = 1/(1+e) and act = g/(1+e) then
+ * carry t E + K u (t = sigma(-s): the amplification only counts where e
+ * matters, which keeps large positive gates from getting a bound of many
+ * ULP), sigma(-s) = e/(1+e) 2E + K u; erfc's tail (K + 32 x^2) u, the pdf
+ * (K + 32 x^2) u.
+ *   y, dv: |act_d - act| <= ra |act_d| + F (ra: act's bound above);
+ *   dg:    |act'_d - act'| <= 2 sum |term| (its bound) + F, at most
+ *          2 r T with T the sum of the magnitudes of the terms of act', so
+ *          roots of act' (GELU' at g ~ -0.75, swiglu' at g ~ -1.28), where
+ *          act' is tiny against T, get a large bound in ULP of dg and go
+ *          on to the long-double tier;
+ * F = 2^-900 covers results that underflow double (or are cut to 0 where
+ * exp would overflow: |g| e^-709 < 2^-1000 for any f32 g; subnormal
+ * intermediates times factors below 2^129). reglu and bilinear are exact
+ * in double (no bound).
  * The bound in ULP: an error figure e_d = |got - o_d| / U, with U the f32
  * ULP at |o_d| - D (D the absolute bound above), which is <= the ULP at
  * the exact value, so e_true <= e_d + D / U; the rounding of the figure
  * itself adds 2^-50 e_d. Both go into the figure's `delta` below.
  * With --check, every point that reaches MPFR also checks e_mpfr <= e_d +
- * delta (the "d-bound" counts in the comment line; any violation fails).
+ * delta (counted in the second comment line; any violation fails).
  */
 #define D_K 64.0
 #define D_A 32.0
 
 /* sigma(x), sigma(-x) and 1 + e^-x from one exp: s = 1/q, t = e/q.
- * Beyond the cuts the dropped parts are below 2^-1023 (|x| e^-709 < 2^-800
- * for any f32 x), within F. */
+ * Beyond the cuts the dropped parts are below 2^-1000 (|x| e^-709 for any
+ * f32 x), within F. */
 static void d_sig2(double x, double *s, double *t, double *q) {
   if (x > 745) { *s = 1, *t = 0, *q = 1; return; }
   if (x < -709) { *s = 0, *t = 1, *q = INFINITY; return; }
