@@ -751,7 +751,7 @@ static void *f32all_worker(void *arg) {
   uint64_t points = 0, checked = 0, sampled = 0, bad = 0, forwarded = 0, d_viol = 0;
   double disc_ydv = 0, disc_dg = 0, d_ratio_mpfr = 0, d_ratio_ld = 0;
   const int use_d = !j->oracle_ld;
-  errs plateau_err;
+  errs plateau_err = {0}; /* set before use (have_plateau); zeroed for gcc */
   float plateau_out[3] = {0};
   int have_plateau = 0;
   for (;;) {

@@ -63,6 +63,7 @@ GLK_VINLINE vf2 vf2_one_minus(vf2 x) {
 
 /* Everything a lane's Phi needs: a, -a^2/2 (hi + lo), E, Q */
 typedef struct fgelu {
+  vf a;       /* |g|, at most 26 */
   vf na, nlo; /* -a^2/2 */
   vf2 e, q;   /* E (below a^2/2 = 87: e^-87 stands in), Q */
   vm neg;     /* g < 0 */
@@ -72,7 +73,7 @@ typedef struct fgelu {
 
 GLK_VINLINE fgelu v_fgelu(vf g, int precise) {
   fgelu r;
-  const vf a = vf_min_c(vf_abs(g), vf_set1(GLK_GELU_AMAX));
+  const vf a = r.a = vf_min_c(vf_abs(g), vf_set1(GLK_GELU_AMAX));
   const vf2 h = vf2_mul11(a, a);
   const vf mhalf = vf_set1(-0.5f);
   r.na = vf_mul(h.hi, mhalf), r.nlo = vf_mul(h.lo, mhalf);
@@ -113,8 +114,7 @@ GLK_VINLINE int v_forward_fast_gelu(vf v, vf g, vf *y, vm *ok) {
 GLK_VINLINE int v_backward_fast_gelu(vf v, vf g, vf dy, vf *dv, vf *dg, vm *ok_dv,
                                      vm *ok_dg) {
   const fgelu r = v_fgelu(g, 1);
-  const vf a = vf_min_c(vf_abs(g), vf_set1(GLK_GELU_AMAX));
-  const vf2 ac = vf2_scale(a, vf_set1(0x1.988454p-2f), vf_set1(-0x1.857936p-27f));
+  const vf2 ac = vf2_scale(r.a, vf_set1(0x1.988454p-2f), vf_set1(-0x1.857936p-27f));
   vf2 d = vf2_add12(r.q.hi, vf2_make(vf_neg(ac.hi), v0()));
   d.lo = vf_add(d.lo, vf_sub(r.q.lo, ac.lo));
   const vf2 ed = vf2_mul22(r.e, d);
