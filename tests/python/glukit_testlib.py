@@ -27,7 +27,8 @@ ALPHAS = (1.702, 1.0, 0.5, 2.5)
 # absolute bound far below the smallest normal (2.2e-308).
 _F64 = (64, 1e-12, 1e-316)
 # f32 runs on the SIMD kernels, whose documented bound (README, Numerics)
-# is at most 6 ULP (geglu); the C tests hold each variant to its own bound.
+# is 2 ULP; this tolerance is looser on purpose, the C tests hold each
+# variant to its own bound.
 FORWARD_TOLERANCE = {
     torch.float32: (6, 0.0, 0.0),
     torch.float16: (1, 0.0, 0.0),
