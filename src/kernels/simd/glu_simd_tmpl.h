@@ -451,6 +451,15 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
   *dg = b;
 }
 
+#include "kernels/simd/glu_simd_screen.h"
+/* The forward per storage type: bf16 screens (glu_simd_screen.h) */
+GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
+  return v_forward(act, v, g, k);
+}
+GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
+  return v_forward(act, v, g, k);
+}
+
 /* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
 
 GLK_VINLINE void stnt_f32(float *p, vf x) { vf_stream_f32(p, x); }
@@ -518,7 +527,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                   \
     memcpy(bv, v, m * sizeof(T));                                                    \
     memcpy(bg, g, m * sizeof(T));                                                    \
-    st_##DT(by, v_forward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), k));                   \
+    st_##DT(by, v_forward_##DT(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), k));                   \
     memcpy(y, by, m * sizeof(T));                                                    \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX)(           \
@@ -533,14 +542,14 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     /* Two vectors per step: two independent dependency chains in flight. */         \
     for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                     \
       if (nt) v_prefetch(v + i, 2 * GLK_W * sizeof(T)), v_prefetch(g + i, 2 * GLK_W * sizeof(T)); \
-      const vf r0 = v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);         \
-      const vf r1 = v_forward(ACT_ENUM, ld_##DT(v + i + GLK_W), ld_##DT(g + i + GLK_W), &k); \
+      const vf r0 = v_forward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);         \
+      const vf r1 = v_forward_##DT(ACT_ENUM, ld_##DT(v + i + GLK_W), ld_##DT(g + i + GLK_W), &k); \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt);                \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt);        \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     for (; n - i >= GLK_W; i += GLK_W)                                               \
-      st_##DT(y + i, v_forward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));       \
+      st_##DT(y + i, v_forward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));       \
     if (i < n)                                                                       \
       GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, y + i, &k); \
   }                                                                                  \
@@ -551,7 +560,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     memcpy(bx, x, 2 * m * sizeof(T));                                                \
     vf first, second;                                                                \
     vf_deinterleave(ld_##DT(bx), ld_##DT(bx + GLK_W), &first, &second);              \
-    st_##DT(by, v_forward(ACT_ENUM, gf ? second : first, gf ? first : second, k));   \
+    st_##DT(by, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, k));   \
     memcpy(y, by, m * sizeof(T));                                                    \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
@@ -570,7 +579,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       vf first, second;                                                              \
       vf_deinterleave(ld_##DT(src), ld_##DT(src + GLK_W), &first, &second);          \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(                               \
-          y + i, v_forward(ACT_ENUM, gf ? second : first, gf ? first : second, &k), nt); \
+          y + i, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, &k), nt); \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \

@@ -44,6 +44,14 @@ GLK_VINLINE int vm_any(vm m) { return _mm256_movemask_ps(m) != 0; }
 GLK_VINLINE int vm_all(vm m) { return _mm256_movemask_ps(m) == 0xff; }
 GLK_VINLINE vm vm_not(vm m) { return _mm256_xor_ps(m, _mm256_castsi256_ps(_mm256_set1_epi32(-1))); }
 GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+/* ((bits of x) + add) & mask > limit, unsigned, lane by lane (mask at most
+ * 0x7fffffff): a test of x's low mantissa bits. */
+GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
+  const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32((int)add));
+  /* both sides below 2^31: the signed comparison is the unsigned one */
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32((int)mask)),
+                                                _mm256_set1_epi32((int)limit)));
+}
 
 GLK_VINLINE vf vf_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -54,6 +54,13 @@ GLK_VINLINE int vm_all(vm m) { return m == 0xffff; }
 GLK_VINLINE vm vm_not(vm m) { return (vm)~m; }
 /* m ? a : b, lane by lane */
 GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }
+/* ((bits of x) + add) & mask > limit, unsigned, lane by lane (mask at most
+ * 0x7fffffff): a test of x's low mantissa bits. */
+GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
+  const __m512i b = _mm512_add_epi32(_mm512_castps_si512(x), _mm512_set1_epi32((int)add));
+  return _mm512_cmpgt_epu32_mask(_mm512_and_si512(b, _mm512_set1_epi32((int)mask)),
+                                 _mm512_set1_epi32((int)limit));
+}
 
 /* Round to nearest integer (ties to even), as float. */
 GLK_VINLINE vf vf_round(vf x) {

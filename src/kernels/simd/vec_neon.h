@@ -43,6 +43,12 @@ GLK_VINLINE int vm_any(vm m) { return vmaxvq_u32(m) != 0; }
 GLK_VINLINE int vm_all(vm m) { return vminvq_u32(m) != 0; }
 GLK_VINLINE vm vm_not(vm m) { return vmvnq_u32(m); }
 GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return vbslq_f32(m, a, b); }
+/* ((bits of x) + add) & mask > limit, unsigned, lane by lane (mask at most
+ * 0x7fffffff): a test of x's low mantissa bits. */
+GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
+  const uint32x4_t b = vaddq_u32(vreinterpretq_u32_f32(x), vdupq_n_u32(add));
+  return vcgtq_u32(vandq_u32(b, vdupq_n_u32(mask)), vdupq_n_u32(limit));
+}
 
 GLK_VINLINE vf vf_round(vf x) { return vrndnq_f32(x); }
 GLK_VINLINE vf vf_pow2i(vf n) {
