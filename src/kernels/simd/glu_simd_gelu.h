@@ -18,6 +18,24 @@
 
 #define GLK_GELU_AMAX 26.0f
 
+/* P(u)'s leading terms, in f32: P(u) = d0 + u (d1 + u p_head(u)) */
+GLK_VINLINE vf v_gelu_p_head(vf u) {
+  vf p = vf_set1(-0x1.ed7c5ep-7f);
+  p = vf_fma(p, u, vf_set1(0x1.63f7e0p-7f));
+  p = vf_fma(p, u, vf_set1(0x1.7cb812p-6f));
+  p = vf_fma(p, u, vf_set1(-0x1.b2eda2p-6f));
+  p = vf_fma(p, u, vf_set1(-0x1.5e3822p-6f));
+  p = vf_fma(p, u, vf_set1(0x1.6dab1cp-5f));
+  p = vf_fma(p, u, vf_set1(0x1.668b2ep-6f));
+  p = vf_fma(p, u, vf_set1(-0x1.30a472p-4f));
+  p = vf_fma(p, u, vf_set1(-0x1.c91e5ep-5f));
+  p = vf_fma(p, u, vf_set1(0x1.021e84p-3f));
+  p = vf_fma(p, u, vf_set1(0x1.3a0d04p-2f));
+  return p;
+}
+#define GLK_GELU_D1 0x1.5bb438p-2f /* and -0x1.c4aa48p-27 */
+#define GLK_GELU_D0 0x1.f1b89cp-3f /* and 0x1.2392ecp-30 */
+
 /* Q(a) for a in [0, 26], as hi + lo (about 2^-25.5 relative, see above). */
 GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf three = vf_set1(3.0f), half = vf_set1(0.5f);
@@ -31,26 +49,16 @@ GLK_VINLINE vf2 v_gelu_q(vf a) {
   /* u = t - 1/2: exact for th >= 1/4, else its error recovered (|th| < 1/2) */
   const vf uh = vf_sub(th, half);
   const vf ul = vf_add(vf_sub(th, vf_add(uh, half)), tl);
-  vf p = vf_set1(-0x1.ed7c5ep-7f);
-  p = vf_fma(p, uh, vf_set1(0x1.63f7e0p-7f));
-  p = vf_fma(p, uh, vf_set1(0x1.7cb812p-6f));
-  p = vf_fma(p, uh, vf_set1(-0x1.b2eda2p-6f));
-  p = vf_fma(p, uh, vf_set1(-0x1.5e3822p-6f));
-  p = vf_fma(p, uh, vf_set1(0x1.6dab1cp-5f));
-  p = vf_fma(p, uh, vf_set1(0x1.668b2ep-6f));
-  p = vf_fma(p, uh, vf_set1(-0x1.30a472p-4f));
-  p = vf_fma(p, uh, vf_set1(-0x1.c91e5ep-5f));
-  p = vf_fma(p, uh, vf_set1(0x1.021e84p-3f));
-  p = vf_fma(p, uh, vf_set1(0x1.3a0d04p-2f));
+  const vf p = v_gelu_p_head(uh);
   /* d1 + u p: |u p| < 0.2 < d1, so the sum's error is d1's side */
   const vf mh = vf_mul(uh, p);
   const vf ml = vf_fma(ul, p, vf_fms(uh, p, mh));
-  const vf d1h = vf_set1(0x1.5bb438p-2f);
+  const vf d1h = vf_set1(GLK_GELU_D1);
   const vf s1 = vf_add(d1h, mh);
   const vf2 p1 = vf2_make(s1, vf_add(vf_sub(mh, vf_sub(s1, d1h)),
                                      vf_add(ml, vf_set1(-0x1.c4aa48p-27f))));
   /* d0 + u p1 (the terms are of like size: a full two-sum) */
-  vf2 p0 = vf2_add12(vf_set1(0x1.f1b89cp-3f), vf2_mul22(vf2_make(uh, ul), p1));
+  vf2 p0 = vf2_add12(vf_set1(GLK_GELU_D0), vf2_mul22(vf2_make(uh, ul), p1));
   p0.lo = vf_add(p0.lo, vf_set1(0x1.2392ecp-30f));
   return vf2_mul22(vf2_make(th, tl), p0);
 }
