@@ -101,7 +101,7 @@ typedef enum glk_isa {
   GLK_ISA_AUTO = 0,
   GLK_ISA_SCALAR = 1, /* the portable reference kernels */
   GLK_ISA_AVX2 = 2,   /* AVX2 + FMA + F16C */
-  GLK_ISA_AVX512 = 3, /* AVX-512F */
+  GLK_ISA_AVX512 = 3, /* AVX-512F and DQ */
   GLK_ISA_NEON = 4    /* AArch64 Advanced SIMD */
 } glk_isa;
 #define GLK_ISA_COUNT 5

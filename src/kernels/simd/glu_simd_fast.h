@@ -260,7 +260,7 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
     *ok = vm_and(a.ok, vok);
   } else {
     *y = v_fast_mul_act(act, v, &a, &f);
-    *ok = vm_and(a.ok, v_in(v, 0.0f, INFINITY));
+    *ok = vm_and(a.ok, vf_finite_nonzero(v));
   }
   const vm deep = vf_lt(a.s.hi, vf_set1(GLK_FAST_DEEP));
   if (vm_any(deep)) {
@@ -298,9 +298,9 @@ GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_const
     dfac = vf2_mul22(f.sig, vf2_add12(v1(), vf2_mul22(kk, f.cosig)));
   }
   vf2 w = vf2_make(v, v0());
-  vm w_fin = v_in(v, 0.0f, INFINITY); /* finite, nonzero */
+  vm w_fin = vf_finite_nonzero(v); /* finite, nonzero */
   if (act == GLK_ACT_SWIGLU_OAI) w = v_oai_value(v, k, &w_fin);
-  const vm dy_fin = v_in(dy, 0.0f, INFINITY);
+  const vm dy_fin = vf_finite_nonzero(dy);
   vf ddv = v_fast_mul_act(act, dy, &a, &f);
   vf ddg = vf2_apply(dy, vf2_mul22(w, dfac));
   /* dy w dfac in f32 needs w and dy in the middle of the range (nothing

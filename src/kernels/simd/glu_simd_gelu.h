@@ -107,7 +107,7 @@ GLK_VINLINE vf v_fgelu_mul(vf w, vf g, const fgelu *r) {
 GLK_VINLINE int v_forward_fast_gelu(vf v, vf g, vf *y, vm *ok) {
   const fgelu r = v_fgelu(g, 1);
   *y = v_fgelu_mul(v, g, &r);
-  *ok = vm_and(r.ok, v_in(v, 0.0f, INFINITY));
+  *ok = vm_and(r.ok, vf_finite_nonzero(v));
   return 1;
 }
 
@@ -129,7 +129,7 @@ GLK_VINLINE int v_backward_fast_gelu(vf v, vf g, vf dy, vf *dv, vf *dg, vm *ok_d
   const vf2 dfac = vf2_select(r.neg, ed, vf2_one_minus(ed));
   *dv = v_fgelu_mul(dy, g, &r);
   vf ddg = vf2_apply(dy, vf2_mul12(v, dfac));
-  const vm v_fin = v_in(v, 0.0f, INFINITY), dy_fin = v_in(dy, 0.0f, INFINITY);
+  const vm v_fin = vf_finite_nonzero(v), dy_fin = vf_finite_nonzero(dy);
   const vm mid = vm_and(vm_and(v_in(v, 0x1p-40f, 0x1p60f), v_in(dy, 0x1p-40f, 0x1p60f)),
                         vf_lt(vf_set1(-GLK_FAST_SMAX_BWD), r.na));
   const vm far = vm_and(vm_and(r.ok, vm_and(v_fin, dy_fin)), vm_not(mid));

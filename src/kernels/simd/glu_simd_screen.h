@@ -56,7 +56,7 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
   if (act == GLK_ACT_GEGLU) {
     vm a_ok;
     *y = v_forward_plain_gelu(v, g, &a_ok);
-    *ok = vm_and(a_ok, v_in(*y, 0x1p-120f, 0x1p120f));
+    *ok = vm_and(a_ok, vf_normal(*y));
     return 1;
   }
   fargs a;
@@ -72,15 +72,15 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
       break;
     case GLK_ACT_SWIGLU_OAI: {
       const vf vc = vf_min_c(vf_max_c(v, k->neg_limit), k->limit);
-      *y = vf_mul(a.x, vf_mul(vf_add(vc, v1()), sig));
+      *y = vf_mul(vf_mul(vf_add(vc, v1()), a.x), sig);
       break;
     }
     default:
       *y = vf_mul(vf_mul(v, a.x), sig);
   }
-  /* NaN fails every comparison; a product that overflowed or fell below
-   * the normal range shows in y' itself (sigmoid <= 1) */
-  *ok = vm_and(vf_lt(vf_abs(a.s.hi), vf_set1(GLK_SCREEN_SMAX)), v_in(*y, 0x1p-120f, 0x1p120f));
+  /* NaN fails every test; with the sigmoid (normal: |s| < 80) last, a
+   * product that overflowed or left the normal range shows in y' itself */
+  *ok = vm_and(vf_lt(vf_abs(a.s.hi), vf_set1(GLK_SCREEN_SMAX)), vf_normal(*y));
   return 1;
 }
 

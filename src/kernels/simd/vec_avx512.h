@@ -62,6 +62,12 @@ GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
                                  _mm512_set1_epi32((int)limit));
 }
 
+/* Finite, normal and nonzero, lane by lane (VFPCLASSPS: not NaN, +-0,
+ * +-inf, subnormal). */
+GLK_VINLINE vm vf_normal(vf x) { return (vm)~_mm512_fpclass_ps_mask(x, 0xbf); }
+/* Finite and nonzero (subnormals in) */
+GLK_VINLINE vm vf_finite_nonzero(vf x) { return (vm)~_mm512_fpclass_ps_mask(x, 0x9f); }
+
 /* Round to nearest integer (ties to even), as float. */
 GLK_VINLINE vf vf_round(vf x) {
   return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -110,11 +116,7 @@ GLK_VINLINE __m256i vf_bf16_bits_int(vf x) {
  * instruction, but subnormal inputs are flushed to zero, so a vector with a
  * subnormal lane (rare) takes the integer path: the bits are the same. */
 GLK_VINLINE __m256i vf_bf16_bits(vf x) {
-  const vf a = _mm512_abs_ps(x);
-  const __mmask16 sub = _mm512_mask_cmp_ps_mask(
-      _mm512_cmp_ps_mask(a, _mm512_set1_ps(0x1p-126f), _CMP_LT_OQ), a, _mm512_setzero_ps(),
-      _CMP_NEQ_OQ);
-  if (sub) return vf_bf16_bits_int(x);
+  if (_mm512_fpclass_ps_mask(x, 0x20)) return vf_bf16_bits_int(x); /* a subnormal lane */
   return (__m256i)_mm512_cvtneps_pbh(x);
 }
 #else
