@@ -48,6 +48,19 @@ GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
 GLK_VINLINE vf v0(void) { return vf_set1(0.0f); }
 GLK_VINLINE vf v1(void) { return vf_set1(1.0f); }
 
+#ifndef GLK_VEC_HAS_CLASS /* the layer has no class test: compares */
+/* Finite, normal and nonzero, lane by lane (FLT_MIN itself counts out). */
+GLK_VINLINE vm vf_normal(vf x) {
+  const vf a = vf_abs(x);
+  return vm_and(vf_lt(vf_set1(0x1p-126f), a), vf_lt(a, vf_set1(INFINITY)));
+}
+/* Finite and nonzero (subnormals in) */
+GLK_VINLINE vm vf_finite_nonzero(vf x) {
+  const vf a = vf_abs(x);
+  return vm_and(vf_lt(vf_set1(0.0f), a), vf_lt(a, vf_set1(INFINITY)));
+}
+#endif
+
 
 /* ---- e^-|x| with its deep tail kept ----------------------------------------
  *

@@ -3,7 +3,6 @@
 #define GLK_VEC_AVX2_H
 
 #include <immintrin.h>
-#include <math.h>
 #include <stdint.h>
 
 #include "kernels/simd/vinline.h"
@@ -45,16 +44,6 @@ GLK_VINLINE int vm_any(vm m) { return _mm256_movemask_ps(m) != 0; }
 GLK_VINLINE int vm_all(vm m) { return _mm256_movemask_ps(m) == 0xff; }
 GLK_VINLINE vm vm_not(vm m) { return _mm256_xor_ps(m, _mm256_castsi256_ps(_mm256_set1_epi32(-1))); }
 GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
-/* Finite, normal and nonzero, lane by lane (FLT_MIN itself counts out). */
-GLK_VINLINE vm vf_normal(vf x) {
-  const vf a = vf_abs(x);
-  return vm_and(vf_lt(vf_set1(0x1p-126f), a), vf_lt(a, vf_set1(INFINITY)));
-}
-/* Finite and nonzero (subnormals in) */
-GLK_VINLINE vm vf_finite_nonzero(vf x) {
-  const vf a = vf_abs(x);
-  return vm_and(vf_lt(vf_set1(0.0f), a), vf_lt(a, vf_set1(INFINITY)));
-}
 /* ((bits of x) + add) & mask > limit, unsigned, lane by lane (mask at most
  * 0x7fffffff): a test of x's low mantissa bits. */
 GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {

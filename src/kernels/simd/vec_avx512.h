@@ -62,6 +62,7 @@ GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
                                  _mm512_set1_epi32((int)limit));
 }
 
+#define GLK_VEC_HAS_CLASS 1 /* vf_normal, vf_finite_nonzero in one instruction */
 /* Finite, normal and nonzero, lane by lane (VFPCLASSPS: not NaN, +-0,
  * +-inf, subnormal). */
 GLK_VINLINE vm vf_normal(vf x) { return (vm)~_mm512_fpclass_ps_mask(x, 0xbf); }

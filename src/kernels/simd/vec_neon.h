@@ -3,7 +3,6 @@
 #define GLK_VEC_NEON_H
 
 #include <arm_neon.h>
-#include <math.h>
 #include <stdint.h>
 
 #include "kernels/simd/vinline.h"
@@ -44,16 +43,6 @@ GLK_VINLINE int vm_any(vm m) { return vmaxvq_u32(m) != 0; }
 GLK_VINLINE int vm_all(vm m) { return vminvq_u32(m) != 0; }
 GLK_VINLINE vm vm_not(vm m) { return vmvnq_u32(m); }
 GLK_VINLINE vf vf_select(vm m, vf a, vf b) { return vbslq_f32(m, a, b); }
-/* Finite, normal and nonzero, lane by lane (FLT_MIN itself counts out). */
-GLK_VINLINE vm vf_normal(vf x) {
-  const vf a = vf_abs(x);
-  return vm_and(vf_lt(vf_set1(0x1p-126f), a), vf_lt(a, vf_set1(INFINITY)));
-}
-/* Finite and nonzero (subnormals in) */
-GLK_VINLINE vm vf_finite_nonzero(vf x) {
-  const vf a = vf_abs(x);
-  return vm_and(vf_lt(vf_set1(0.0f), a), vf_lt(a, vf_set1(INFINITY)));
-}
 /* ((bits of x) + add) & mask > limit, unsigned, lane by lane (mask at most
  * 0x7fffffff): a test of x's low mantissa bits. */
 GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
