@@ -535,7 +535,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       st_##DT(p, x);                                                                 \
   }                                                                                  \
   /* m <= W elements through zero-padded W-element buffers */                        \
-  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
+  GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
       size_t m, const T *v, const T *g, T *y, const simd_consts *k) {                \
     T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                   \
     memcpy(bv, v, m * sizeof(T));                                                    \
@@ -567,7 +567,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, y + i, &k); \
   }                                                                                  \
   /* m <= W pairs */                                                                 \
-  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(    \
+  GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(    \
       size_t m, const T *x, T *y, const simd_consts *k, int gf) {                    \
     T bx[2 * GLK_W] = {0}, by[GLK_W];                                                \
     memcpy(bx, x, 2 * m * sizeof(T));                                                \
@@ -598,23 +598,8 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     if (i < n)                                                                       \
       GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(n - i, x + 2 * i, y + i, &k, gf); \
   }                                                                                  \
-  /* m <= W elements; dv, dg may be v, g */                                          \
-  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(          \
-      size_t m, const T *v, const T *g, const T *dy, T *dv, T *dg, const simd_consts *k, \
-      int acc) {                                                                     \
-    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, bdy[GLK_W] = {0}, bdv[GLK_W] = {0},          \
-      bdg[GLK_W] = {0};                                                              \
-    memcpy(bv, v, m * sizeof(T)), memcpy(bg, g, m * sizeof(T));                      \
-    memcpy(bdy, dy, m * sizeof(T));                                                  \
-    if (acc) memcpy(bdv, dv, m * sizeof(T)), memcpy(bdg, dg, m * sizeof(T));         \
-    vf a, b;                                                                         \
-    v_backward(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), ld_##DT(bdy), k, &a, &b);         \
-    if (acc) a = vf_add(ld_##DT(bdv), a), b = vf_add(ld_##DT(bdg), b);               \
-    st_##DT(bdv, a);                                                                 \
-    st_##DT(bdg, b);                                                                 \
-    memcpy(dv, bdv, m * sizeof(T));                                                  \
-    memcpy(dg, bdg, m * sizeof(T));                                                  \
-  }                                                                                  \
+  /* One call site of v_backward per kernel (it is large): the aligning     \
+   * first piece and the tail run the same step through W-element buffers. */ \
   static void GLK_PASTE(glk_##DT##_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX)(           \
       size_t n, const void *v_, const void *g_, const void *dy_, void *dv_,          \
       void *dg_, const glk_ukernel_params *p) {                                      \
@@ -624,47 +609,32 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     const int acc = p->accumulate;                                                   \
     const size_t head = p->stream_stores ? v_head2(dv, dg, sizeof(T)) : SIZE_MAX;    \
     const int nt = head != SIZE_MAX;                                                 \
-    size_t i = nt ? (head < n ? head : n) : 0;                                       \
-    if (i) GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(i, v, g, dy, dv, dg, &k, acc); \
-    for (; n - i >= GLK_W; i += GLK_W) {                                             \
-      if (nt) {                                                                      \
-        v_prefetch(v + i, GLK_W * sizeof(T)), v_prefetch(g + i, GLK_W * sizeof(T));  \
-        v_prefetch(dy + i, GLK_W * sizeof(T));                                       \
-        if (acc) v_prefetch(dv + i, GLK_W * sizeof(T)), v_prefetch(dg + i, GLK_W * sizeof(T)); \
+    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, bdy[GLK_W] = {0}, bdv[GLK_W] = {0},          \
+      bdg[GLK_W] = {0};                                                              \
+    for (size_t i = 0; i < n;) {                                                     \
+      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
+      if (nt && i < head && head - i < m) m = head - i;                              \
+      const T *pv = v + i, *pg = g + i, *pdy = dy + i;                               \
+      T *pdv = dv + i, *pdg = dg + i;                                                \
+      if (m < GLK_W) { /* dv, dg may be v, g: read all before writing */           \
+        memcpy(bv, pv, m * sizeof(T)), memcpy(bg, pg, m * sizeof(T));                \
+        memcpy(bdy, pdy, m * sizeof(T));                                             \
+        if (acc) memcpy(bdv, pdv, m * sizeof(T)), memcpy(bdg, pdg, m * sizeof(T));   \
+        pv = bv, pg = bg, pdy = bdy, pdv = bdv, pdg = bdg;                           \
+      } else if (nt) {                                                               \
+        v_prefetch(pv, GLK_W * sizeof(T)), v_prefetch(pg, GLK_W * sizeof(T));        \
+        v_prefetch(pdy, GLK_W * sizeof(T));                                          \
+        if (acc) v_prefetch(pdv, GLK_W * sizeof(T)), v_prefetch(pdg, GLK_W * sizeof(T)); \
       }                                                                              \
       vf a, b;                                                                       \
-      v_backward(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), ld_##DT(dy + i), &k, &a, &b); \
-      if (acc) a = vf_add(ld_##DT(dv + i), a), b = vf_add(ld_##DT(dg + i), b);       \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt);                \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt);                \
+      v_backward(ACT_ENUM, ld_##DT(pv), ld_##DT(pg), ld_##DT(pdy), &k, &a, &b);      \
+      if (acc) a = vf_add(ld_##DT(pdv), a), b = vf_add(ld_##DT(pdg), b);             \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdv, a, nt && m == GLK_W);     \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdg, b, nt && m == GLK_W);     \
+      if (m < GLK_W) memcpy(dv + i, bdv, m * sizeof(T)), memcpy(dg + i, bdg, m * sizeof(T)); \
+      i += m;                                                                        \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
-    if (i < n)                                                                       \
-      GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, dy + i, \
-                                                              dv + i, dg + i, &k, acc); \
-  }                                                                                  \
-  /* m <= W pairs; dx may be x */                                                    \
-  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_vec__, GLK_ISA_SUFFIX)(     \
-      const T *px, const T *pdy, T *pdx, const simd_consts *k, int gf, int acc, int nt) { \
-    vf first, second, a, b, lo, hi;                                                  \
-    vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);              \
-    v_backward(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), k, &a, &b); \
-    /* a is d(value), b is d(gate): back into pair order */                          \
-    vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                                 \
-    if (acc) {                                                                       \
-      lo = vf_add(ld_##DT(pdx), lo);                                                 \
-      hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                         \
-    }                                                                                \
-    GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt);                    \
-    GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt);            \
-  }                                                                                  \
-  GLK_VINLINE void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(    \
-      size_t m, const T *x, const T *dy, T *dx, const simd_consts *k, int gf, int acc) { \
-    T bx[2 * GLK_W] = {0}, bdx[2 * GLK_W] = {0}, bdy[GLK_W] = {0};                   \
-    memcpy(bx, x, 2 * m * sizeof(T)), memcpy(bdy, dy, m * sizeof(T));                \
-    if (acc) memcpy(bdx, dx, 2 * m * sizeof(T));                                     \
-    GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_vec__, GLK_ISA_SUFFIX)(bx, bdy, bdx, k, gf, acc, 0); \
-    memcpy(dx, bdx, 2 * m * sizeof(T));                                              \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
       size_t n, const void *x_, const void *dy_, void *dx_,                          \
@@ -677,20 +647,35 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     size_t head = p->stream_stores ? v_head(dx, sizeof(T)) : SIZE_MAX;              \
     if (head != SIZE_MAX && head % 2) head = SIZE_MAX;                               \
     const int nt = head != SIZE_MAX;                                                 \
-    size_t i = nt ? (head / 2 < n ? head / 2 : n) : 0;                               \
-    if (i) GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(i, x, dy, dx, &k, gf, acc); \
-    for (; n - i >= GLK_W; i += GLK_W) {                                             \
-      if (nt) {                                                                      \
-        v_prefetch(x + 2 * i, 2 * GLK_W * sizeof(T)), v_prefetch(dy + i, GLK_W * sizeof(T)); \
-        if (acc) v_prefetch(dx + 2 * i, 2 * GLK_W * sizeof(T));                      \
+    T bx[2 * GLK_W] = {0}, bdx[2 * GLK_W] = {0}, bdy[GLK_W] = {0};                   \
+    for (size_t i = 0; i < n;) {                                                     \
+      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
+      if (nt && i < head / 2 && head / 2 - i < m) m = head / 2 - i;                  \
+      const T *px = x + 2 * i, *pdy = dy + i;                                        \
+      T *pdx = dx + 2 * i;                                                           \
+      if (m < GLK_W) { /* dx may be x */                                            \
+        memcpy(bx, px, 2 * m * sizeof(T)), memcpy(bdy, pdy, m * sizeof(T));          \
+        if (acc) memcpy(bdx, pdx, 2 * m * sizeof(T));                                \
+        px = bx, pdy = bdy, pdx = bdx;                                               \
+      } else if (nt) {                                                               \
+        v_prefetch(px, 2 * GLK_W * sizeof(T)), v_prefetch(pdy, GLK_W * sizeof(T));   \
+        if (acc) v_prefetch(pdx, 2 * GLK_W * sizeof(T));                             \
       }                                                                              \
-      GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_vec__, GLK_ISA_SUFFIX)(x + 2 * i, dy + i, \
-                                                                   dx + 2 * i, &k, gf, acc, nt); \
+      vf first, second, a, b, lo, hi;                                                \
+      vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
+      v_backward(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, &a, &b); \
+      /* a is d(value), b is d(gate): back into pair order */                        \
+      vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
+      if (acc) {                                                                     \
+        lo = vf_add(ld_##DT(pdx), lo);                                               \
+        hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                       \
+      }                                                                              \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt && m == GLK_W);    \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt && m == GLK_W); \
+      if (m < GLK_W) memcpy(dx + 2 * i, bdx, 2 * m * sizeof(T));                     \
+      i += m;                                                                        \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
-    if (i < n)                                                                       \
-      GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(n - i, x + 2 * i, dy + i, \
-                                                                    dx + 2 * i, &k, gf, acc); \
   }
 
 #define GLK_SIMD_F32(ACT, E) GLK_SIMD_KERNELS(f32, float, ACT, E)
