@@ -33,8 +33,11 @@ GLK_VINLINE vf v_gelu_p_head(vf u) {
   p = vf_fma(p, u, vf_set1(0x1.3a0d04p-2f));
   return p;
 }
-#define GLK_GELU_D1 0x1.5bb438p-2f /* and -0x1.c4aa48p-27 */
-#define GLK_GELU_D0 0x1.f1b89cp-3f /* and 0x1.2392ecp-30 */
+/* P's last two coefficients, each as hi + lo (the fast path uses both) */
+#define GLK_GELU_D1 0x1.5bb438p-2f
+#define GLK_GELU_D1_LO (-0x1.c4aa48p-27f)
+#define GLK_GELU_D0 0x1.f1b89cp-3f
+#define GLK_GELU_D0_LO 0x1.2392ecp-30f
 
 /* Q(a) for a in [0, 26], as hi + lo (about 2^-25.5 relative, see above). */
 GLK_VINLINE vf2 v_gelu_q(vf a) {
@@ -56,10 +59,10 @@ GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf d1h = vf_set1(GLK_GELU_D1);
   const vf s1 = vf_add(d1h, mh);
   const vf2 p1 = vf2_make(s1, vf_add(vf_sub(mh, vf_sub(s1, d1h)),
-                                     vf_add(ml, vf_set1(-0x1.c4aa48p-27f))));
+                                     vf_add(ml, vf_set1(GLK_GELU_D1_LO))));
   /* d0 + u p1 (the terms are of like size: a full two-sum) */
   vf2 p0 = vf2_add12(vf_set1(GLK_GELU_D0), vf2_mul22(vf2_make(uh, ul), p1));
-  p0.lo = vf_add(p0.lo, vf_set1(0x1.2392ecp-30f));
+  p0.lo = vf_add(p0.lo, vf_set1(GLK_GELU_D0_LO));
   return vf2_mul22(vf2_make(th, tl), p0);
 }
 

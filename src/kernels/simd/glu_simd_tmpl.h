@@ -500,7 +500,8 @@ GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
  * prefetch their inputs this far ahead. A core keeps only a few misses in
  * flight on its own, and the kernels' arithmetic fills the out-of-order
  * window, so without the prefetch the loads wait on DRAM one window at a
- * time (f32 glu forward at 8192x28672: 67% of the stream without, 81% with).
+ * time (f32 glu forward at 8192x28672, one thread: 67% of the stream without, 85%
+ * with; bench/RESULTS-cpu.md).
  */
 #define GLK_PREFETCH_BYTES 2048
 
