@@ -1,17 +1,10 @@
 """The glukit functions on NumPy arrays and torch CPU tensors."""
-import ctypes
 
 from . import _lib
 from ._views import describe, empty_like_kind, output_shape
 
 DEFAULT_ALPHA = 1.702
 DEFAULT_LIMIT = 7.0
-
-
-def _detach(obj):
-    # Plain glukit calls are outside autograd (glukit.torch provides that);
-    # detach() shares memory, so it is still zero-copy.
-    return obj.detach() if hasattr(obj, "detach") else obj
 
 
 def forward(x, act="glu", dim=-1, gate="second", layout="halves",
@@ -30,15 +23,13 @@ def forward(x, act="glu", dim=-1, gate="second", layout="halves",
     "neon" to force one; an ISA the CPU lacks raises GlukitError.
     Returns Y.
     """
-    x = _detach(x)
-    options = _lib.make_options(act, dim, gate, layout, alpha, limit,
+    options = _lib.options_for(act, dim, gate, layout, alpha, limit,
                                 isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     if out is None:
         out = empty_like_kind(x, output_shape(tuple(x.shape), options.dim))
-    yt = describe(_detach(out), dtype, writable=True, what="out")
-    _lib.check(_lib.lib().glk_forward(ctypes.byref(xt), ctypes.byref(yt),
-                                      ctypes.byref(options)))
+    yt = describe(out, dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_forward(xt, yt, options))
     return out
 
 
@@ -52,8 +43,7 @@ def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
     num_threads, isa: as for forward.
     Returns dX.
     """
-    x, dy = _detach(x), _detach(dy)
-    options = _lib.make_options(act, dim, gate, layout, alpha, limit, accumulate,
+    options = _lib.options_for(act, dim, gate, layout, alpha, limit, accumulate,
                                 isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     dyt = describe(dy, dtype, what="dy")
@@ -61,9 +51,8 @@ def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
         if accumulate:
             raise ValueError("accumulate=True adds into out=, so out must be given")
         out = empty_like_kind(x, tuple(x.shape))
-    dxt = describe(_detach(out), dtype, writable=True, what="out")
-    _lib.check(_lib.lib().glk_backward(ctypes.byref(xt), ctypes.byref(dyt),
-                                       ctypes.byref(dxt), ctypes.byref(options)))
+    dxt = describe(out, dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_backward(xt, dyt, dxt, options))
     return out
 
 
@@ -71,16 +60,14 @@ def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIM
                   out=None, dtype=None, num_threads=0, isa="auto"):
     """Y = value * act(gate) for two separate tensors of one shape;
     num_threads, isa: as for forward."""
-    value, gate = _detach(value), _detach(gate)
-    options = _lib.make_options(act, alpha=alpha, limit=limit, isa=isa,
+    options = _lib.options_for(act, alpha=alpha, limit=limit, isa=isa,
                                 num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
     if out is None:
         out = empty_like_kind(value, tuple(value.shape))
-    yt = describe(_detach(out), dtype, writable=True, what="out")
-    _lib.check(_lib.lib().glk_forward_split(ctypes.byref(vt), ctypes.byref(gt),
-                                            ctypes.byref(yt), ctypes.byref(options)))
+    yt = describe(out, dtype, writable=True, what="out")
+    _lib.check(_lib.lib().glk_forward_split(vt, gt, yt, options))
     return out
 
 
@@ -90,8 +77,7 @@ def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
     """(dvalue, dgate) for forward_split; out: an optional (dvalue, dgate)
     pair to write into (each may be the matching input, in place);
     num_threads, isa: as for forward."""
-    value, gate, dy = _detach(value), _detach(gate), _detach(dy)
-    options = _lib.make_options(act, alpha=alpha, limit=limit, accumulate=accumulate,
+    options = _lib.options_for(act, alpha=alpha, limit=limit, accumulate=accumulate,
                                 isa=isa, num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
@@ -104,9 +90,7 @@ def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError("out must be a (dvalue, dgate) pair")
     dvalue, dgate = out
-    dvt = describe(_detach(dvalue), dtype, writable=True, what="out[0]")
-    dgt = describe(_detach(dgate), dtype, writable=True, what="out[1]")
-    _lib.check(_lib.lib().glk_backward_split(
-        ctypes.byref(vt), ctypes.byref(gt), ctypes.byref(dyt), ctypes.byref(dvt),
-        ctypes.byref(dgt), ctypes.byref(options)))
+    dvt = describe(dvalue, dtype, writable=True, what="out[0]")
+    dgt = describe(dgate, dtype, writable=True, what="out[1]")
+    _lib.check(_lib.lib().glk_backward_split(vt, gt, dyt, dvt, dgt, options))
     return dvalue, dgate

@@ -209,6 +209,26 @@ def make_options(act="glu", dim=-1, gate="second", layout="halves",
     return options
 
 
+_options_cache = {}
+
+
+def options_for(act="glu", dim=-1, gate="second", layout="halves", alpha=1.702,
+                limit=7.0, accumulate=False, isa="auto", num_threads=0):
+    """make_options, kept per argument tuple (building one costs more than a
+    small call's kernel work). The struct returned is shared: read only."""
+    key = (act, dim, gate, layout, alpha, limit, accumulate, isa, num_threads)
+    try:
+        options = _options_cache.get(key)
+    except TypeError:  # an unhashable argument: make_options reports it
+        return make_options(*key)
+    if options is None:
+        options = make_options(*key)
+        if len(_options_cache) >= 1024:
+            _options_cache.clear()
+        _options_cache[key] = options
+    return options
+
+
 def default_isa():
     """The CPU kernels GLK_ISA_AUTO runs here: 'avx512', 'avx2', 'neon' or
     'scalar' (the environment variable GLUKIT_ISA can lower it)."""

@@ -66,9 +66,50 @@ def is_numpy(obj):
     return np is not None and isinstance(obj, np.ndarray)
 
 
+# Per call, a description costs more Python than the library's own work on a
+# small tensor, so what depends only on the dtype, shape and strides is kept:
+# (code, item size, the GlkTensor's bytes with a null address) per key.
+# Everything else (address, alignment, device, writability) is checked on
+# every call. The caches are bounded by clearing: a workload with endless
+# shapes only loses the shortcut.
+_CACHE_LIMIT = 1024
+_templates = {}
+_output_shapes = {}
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def _from_template(template, address):
+    tensor = _lib.GlkTensor.from_buffer_copy(template[2])
+    tensor.data = address
+    return tensor
+
+
 def describe(obj, dtype=None, writable=False, what="argument"):
     """A GlkTensor viewing obj's memory. dtype: None or "f32"/"f64"/"f16"/"bf16"
     (needed for bfloat16 held in a NumPy uint16 array)."""
+    torch = _torch()
+    if torch is not None and isinstance(obj, torch.Tensor):
+        if obj.is_cpu and obj.layout is torch.strided:
+            template = _templates.get((obj.dtype, obj.shape, obj.stride(), dtype))
+            address = obj.data_ptr()
+            if template is not None and address and address % template[1] == 0:
+                return _from_template(template, address)
+    elif is_numpy(obj) and (obj.flags.writeable or not writable):
+        template = _templates.get((obj.dtype, obj.shape, obj.strides, dtype))
+        if template is not None:
+            address = obj.ctypes.data
+            if address and address % template[1] == 0:
+                return _from_template(template, address)
+    return _describe_checked(obj, dtype, writable, what)
+
+
+def _describe_checked(obj, dtype, writable, what):
+    """describe() with every check, remembering the template for the key."""
     if is_numpy(obj):
         code = _numpy_code(obj, dtype)
         if writable and not obj.flags.writeable:
@@ -79,7 +120,8 @@ def describe(obj, dtype=None, writable=False, what="argument"):
                 raise ValueError("%s has a stride of %d bytes, not a multiple of "
                                  "its item size %d" % (what, s, itemsize))
         strides = [s // itemsize for s in obj.strides]
-        address = obj.__array_interface__["data"][0]
+        address = obj.ctypes.data
+        key = (obj.dtype, obj.shape, obj.strides, dtype)
     elif is_torch(obj):
         if obj.device.type != "cpu":
             raise TypeError("%s is on %s; glukit takes CPU tensors" % (what, obj.device))
@@ -89,6 +131,7 @@ def describe(obj, dtype=None, writable=False, what="argument"):
         code = _torch_code(obj)
         strides = list(obj.stride())
         address = obj.data_ptr()
+        key = (obj.dtype, obj.shape, obj.stride(), dtype)
     else:
         raise TypeError("%s must be a numpy.ndarray or a torch.Tensor, got %s"
                         % (what, type(obj).__name__))
@@ -106,6 +149,11 @@ def describe(obj, dtype=None, writable=False, what="argument"):
             "%s has rank %d; glukit takes at most %d dimensions"
             % (what, len(shape), _lib.MAX_RANK), "GLK_ERR_RANK")
     tensor = _lib.GlkTensor()
+    tensor.dtype = code
+    tensor.rank = len(shape)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        tensor.shape[d], tensor.strides[d] = n, s
+    _remember(_templates, key, (code, _ITEM_SIZE[code], bytes(tensor)))
     if not address:
         # An empty torch tensor may have no storage (address 0). The library
         # wants a non-NULL pointer, never reads through it for an empty
@@ -113,15 +161,14 @@ def describe(obj, dtype=None, writable=False, what="argument"):
         tensor.placeholder = ctypes.create_string_buffer(1)
         address = ctypes.addressof(tensor.placeholder)
     tensor.data = address
-    tensor.dtype = code
-    tensor.rank = len(shape)
-    for d, (n, s) in enumerate(zip(shape, strides)):
-        tensor.shape[d], tensor.strides[d] = n, s
     return tensor
 
 
 def output_shape(shape, dim):
-    """Y's shape for X's shape, from the library's shape inference."""
+    """Y's shape for X's shape (a tuple), from the library's shape inference."""
+    known = _output_shapes.get((shape, dim))
+    if known is not None:
+        return known
     rank = len(shape)
     if rank > _lib.MAX_RANK:
         raise _lib.GlukitValueError("rank %d is above glukit's limit of %d"
@@ -131,6 +178,7 @@ def output_shape(shape, dim):
     if not -2**31 <= dim < 2**31:
         raise ValueError("dim %d is out of range" % dim)
     _lib.check(_lib.lib().glk_output_shape(rank, x_shape, dim, y_shape))
+    _remember(_output_shapes, (shape, dim), tuple(y_shape[:rank]))
     return tuple(y_shape[:rank])
 
 

@@ -181,3 +181,41 @@ def test_missing_library_is_reported(tmp_path):
                          text=True)
     assert run.returncode != 0
     assert "GLUKIT_LIBRARY" in run.stderr and "libnothere.so" in run.stderr
+
+
+def test_per_call_checks_hold_after_the_description_is_cached():
+    # Each bad call follows a good one with the same dtype, shape and
+    # strides, so its description comes from the cache in glukit._views.
+    x = np.ones((4, 8), np.float32)
+    out = np.zeros((4, 4), np.float32)
+    glukit.forward(x, out=out)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        glukit.forward(x, out=out)
+    raw = np.zeros(4 * 16 + 1, np.uint8)
+    glukit.forward(np.frombuffer(raw.data, np.float32, count=16, offset=0))
+    with pytest.raises(ValueError, match="aligned"):
+        glukit.forward(np.frombuffer(raw.data, np.float32, count=16, offset=1))
+    bits = np.zeros((2, 6), np.uint16)
+    glukit.forward(bits, dtype="bf16")
+    with pytest.raises(TypeError, match="bfloat16 only with dtype='bf16'"):
+        glukit.forward(bits)
+    t = torch.ones(2, 6)
+    glukit.forward(t)
+    with pytest.raises(TypeError, match="requested dtype 'f64'"):
+        glukit.forward(t, dtype="f64")
+
+
+def test_description_cache_is_bounded_and_per_address():
+    from glukit import _views
+    for n in range(1, _views._CACHE_LIMIT + 50):
+        _views.describe(np.empty((1, 2 * n), np.float32))
+    assert len(_views._templates) <= _views._CACHE_LIMIT
+    # Same key, different buffers: each call writes its own out.
+    xs = [torch.randn(3, 8) for _ in range(3)]
+    outs = [torch.full((3, 4), float("nan")) for _ in range(3)]
+    for x, out in zip(xs, outs):
+        glukit.forward(x, act="swiglu", out=out)
+    for x, out in zip(xs, outs):
+        v, g = x.double().chunk(2, dim=-1)
+        assert torch.allclose(out.double(), v * g * torch.sigmoid(g), rtol=1e-6, atol=0)
