@@ -71,10 +71,12 @@ static glk_status call(glk_dtype dt, glk_act act, enum form f, int backward,
 static int close_enough(glk_dtype dt, glk_act act, glk_isa isa, const void *got,
                         const void *ref, long double scale) {
   const long double a = dtype_decode(dt, got), b = dtype_decode(dt, ref);
-  if (isa == GLK_ISA_SCALAR || dt == GLK_DTYPE_F64) return dtype_bits_equal(dt, got, ref);
+  if (isa == GLK_ISA_SCALAR || (dt == GLK_DTYPE_F64 && !glk_simd_has_f64(act)))
+    return dtype_bits_equal(dt, got, ref);
   if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
   const double bound = bound_ulp(isa, dt, act);
-  return a == b || fabsl(a - b) <= (bound + 1) * dtype_ulp(dt, b) + scale * 0x1p-22L +
+  return a == b || fabsl(a - b) <= (bound + 1) * dtype_ulp(dt, b) +
+                                      ldexpl(scale, -working_bits_of(isa, dt)) +
                                       2 * bound * dtype_ulp(dt, 0) * (a == 0 || b == 0);
 }
 

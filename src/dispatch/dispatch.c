@@ -11,6 +11,10 @@ void glk_simd_fill_avx2(glk_kernel_table *t);
 void glk_simd_fill_avx512(glk_kernel_table *t);
 void glk_simd_fill_avx512bf16(glk_kernel_table *t); /* bf16 kernels only */
 void glk_simd_fill_neon(glk_kernel_table *t);
+/* f64 glu and swiglu (kernels/<isa>/glu_<isa>_f64.c) */
+void glk_simd_fill_f64_avx2(glk_kernel_table *t);
+void glk_simd_fill_f64_avx512(glk_kernel_table *t);
+void glk_simd_fill_f64_neon(glk_kernel_table *t);
 
 static glk_kernel_table glk_tables[GLK_ISA_COUNT];
 static int glk_available[GLK_ISA_COUNT];
@@ -42,12 +46,15 @@ static void glk_build_tables(void) {
 #if defined(GLUKIT_HAVE_X86_SIMD)
   glk_enable(GLK_ISA_AVX2, f->avx2, glk_simd_fill_avx2);
   glk_enable(GLK_ISA_AVX512, f->avx512, glk_simd_fill_avx512);
+  if (f->avx2) glk_simd_fill_f64_avx2(&glk_tables[GLK_ISA_AVX2]);
+  if (f->avx512) glk_simd_fill_f64_avx512(&glk_tables[GLK_ISA_AVX512]);
 #endif
 #if defined(GLUKIT_HAVE_AVX512BF16)
   if (f->avx512 && f->avx512_bf16) glk_simd_fill_avx512bf16(&glk_tables[GLK_ISA_AVX512]);
 #endif
 #if defined(GLUKIT_HAVE_NEON)
   glk_enable(GLK_ISA_NEON, f->neon, glk_simd_fill_neon);
+  if (f->neon) glk_simd_fill_f64_neon(&glk_tables[GLK_ISA_NEON]);
 #endif
   (void)f;
   /* GLUKIT_ISA may lower the default to another available ISA. */

@@ -1,0 +1,301 @@
+/*
+ * f64 kernels of glu and swiglu over a vecd_<isa>.h layer (the other
+ * variants keep the reference kernels in f64).
+ *
+ * Why: the reference computes f64 in long double, about 60 ns an element
+ * for glu (466 for geglu), some fifty times below the memory system. These
+ * kernels do what the f32 fast path (glu_simd_fast.h) does, in double:
+ * e^-|g| as hi + lo from a degree-13 Taylor polynomial (truncation
+ * 2^-57 relative on the reduced range) and an exact 2^n, 1 + e carried
+ * exactly, one division corrected by its residual, the products by v, g
+ * and dy rounded once at the end. The error is the f32 path's: the rounding
+ * of the polynomial's sum (2^-54 relative in e) and the last rounding,
+ * within 1.5 ULP of the exact value (docs/ACCURACY.md, "f64").
+ *
+ * A lane takes that path when its inputs lie where nothing can overflow,
+ * underflow or meet a special value: |g| < 30 (swiglu: and |g| > 2^-300),
+ * 2^-400 < |v|, |dy| < 2^400. Any other lane (zeros, NaN, infinities, deep
+ * tails, huge values) gets the reference kernel's value, so a lane's
+ * result depends on that lane alone and every SIMD ISA gives the same bits.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/ukernel.h"
+
+#define GLK_PASTE_(a, b) a##b
+#define GLK_PASTE(a, b) GLK_PASTE_(a, b)
+#define GLK_ISA_NAME(name) GLK_PASTE(name, GLK_ISA_SUFFIX)
+
+typedef struct vd2 {
+  vd hi, lo; /* the value hi + lo, |lo| far below ulp(hi) */
+} vd2;
+
+GLK_VINLINE vd2 vd2_make(vd hi, vd lo) {
+  vd2 r;
+  r.hi = hi;
+  r.lo = lo;
+  return r;
+}
+/* (x.hi + x.lo) (y.hi + y.lo) */
+GLK_VINLINE vd2 vd2_mul22(vd2 x, vd2 y) {
+  const vd h = vd_mul(x.hi, y.hi);
+  return vd2_make(h, vd_fma(x.hi, y.lo, vd_fma(x.lo, y.hi, vd_fms(x.hi, y.hi, h))));
+}
+/* a (x.hi + x.lo) */
+GLK_VINLINE vd2 vd2_mul12(vd a, vd2 x) {
+  const vd h = vd_mul(a, x.hi);
+  return vd2_make(h, vd_fma(a, x.lo, vd_fms(a, x.hi, h)));
+}
+/* a (x.hi + x.lo), rounded once */
+GLK_VINLINE vd vd2_apply(vd a, vd2 x) { return vd_fma(a, x.hi, vd_mul(a, x.lo)); }
+/* a + x for any magnitudes (two-sum of a and x.hi) */
+GLK_VINLINE vd2 vd2_add12(vd a, vd2 x) {
+  const vd s = vd_add(a, x.hi), bb = vd_sub(s, a);
+  const vd err = vd_add(vd_sub(a, vd_sub(s, bb)), vd_sub(x.hi, bb));
+  return vd2_make(s, vd_add(err, x.lo));
+}
+GLK_VINLINE vd2 vd2_select(vdm m, vd2 a, vd2 b) {
+  return vd2_make(vd_select(m, a.hi, b.hi), vd_select(m, a.lo, b.lo));
+}
+/* lo < |x| < hi, false for NaN */
+GLK_VINLINE vdm vd_in(vd x, double lo, double hi) {
+  const vd a = vd_abs(x);
+  return vdm_and(vd_lt(vd_set1(lo), a), vd_lt(a, vd_set1(hi)));
+}
+
+typedef struct dsig {
+  vd2 sig, cosig; /* sigmoid(g) and 1 - sigmoid(g) */
+} dsig;
+
+/*
+ * sigmoid(g) for |g| < 30: e = e^-|g| = 2^n e^x, n = round(-|g| / ln 2)
+ * (magic-number addition; its bits give 2^n), x = -|g| - n ln 2 with ln 2
+ * in two parts (n ln2_hi exact) and x's rounding error xl, e^x = 1 + u,
+ * u = x + x^2 q(x), q the Taylor polynomial to x^11/13!.
+ */
+GLK_VINLINE dsig vd_sigmoid(vd g) {
+  const vd na = vd_sub(vd_set1(0.0), vd_abs(g));
+  const vd magic = vd_set1(0x1.8p52 + 1023.0);
+  const vd t = vd_fma(na, vd_set1(0x1.71547652b82fep+0), magic);
+  const vd n = vd_sub(t, magic);
+  const vd ln2_lo = vd_set1(0x1.a39ef35793c76p-33);
+  const vd x1 = vd_fnma(n, vd_set1(0x1.62e42fee00000p-1), na); /* exact */
+  const vd x = vd_fnma(n, ln2_lo, x1);
+  const vd xl = vd_fnma(n, ln2_lo, vd_sub(x1, x));
+  vd q = vd_set1(0x1.6124613a86d09p-33);
+  q = vd_fma(q, x, vd_set1(0x1.1eed8eff8d898p-29));
+  q = vd_fma(q, x, vd_set1(0x1.ae64567f544e4p-26));
+  q = vd_fma(q, x, vd_set1(0x1.27e4fb7789f5cp-22));
+  q = vd_fma(q, x, vd_set1(0x1.71de3a556c734p-19));
+  q = vd_fma(q, x, vd_set1(0x1.a01a01a01a01ap-16));
+  q = vd_fma(q, x, vd_set1(0x1.a01a01a01a01ap-13));
+  q = vd_fma(q, x, vd_set1(0x1.6c16c16c16c17p-10));
+  q = vd_fma(q, x, vd_set1(0x1.1111111111111p-7));
+  q = vd_fma(q, x, vd_set1(0x1.5555555555555p-5));
+  q = vd_fma(q, x, vd_set1(0x1.5555555555555p-3));
+  q = vd_fma(q, x, vd_set1(0x1.0p-1));
+  const vd u = vd_fma(vd_mul(x, x), q, x);
+  const vd s = vd_shl52(t); /* 2^n */
+  const vd eh = vd_fma(s, u, s);
+  /* s - eh is exact (eh within a factor 1.5 of s); xl adds e xl */
+  const vd el = vd_fma(eh, xl, vd_fma(s, u, vd_sub(s, eh)));
+  const vd one = vd_set1(1.0);
+  const vd dh = vd_add(one, eh);
+  const vd dl = vd_add(vd_add(vd_sub(one, dh), eh), el); /* exact: 1 >= e */
+  const vd r = vd_div(one, dh);
+  const vd rem = vd_fnma(r, dl, vd_fnma(r, dh, one)); /* 1 - r (dh + dl) */
+  const vd2 inv = vd2_make(r, vd_mul(r, rem));        /* 1 / (1 + e) */
+  const vd2 eov = vd2_mul22(vd2_make(eh, el), inv);   /* e / (1 + e) */
+  const vdm neg = vd_lt(g, vd_set1(0.0));
+  dsig f;
+  f.sig = vd2_select(neg, eov, inv);
+  f.cosig = vd2_select(neg, inv, eov);
+  return f;
+}
+
+/* w x sigmoid, rounded once: the larger of |w|, |x| times sigmoid first */
+GLK_VINLINE vd vd_xsig(vd w, vd x, vd2 sig) {
+  const vdm x_small = vd_lt(vd_abs(x), vd_abs(w));
+  return vd2_apply(vd_select(x_small, x, w), vd2_mul12(vd_select(x_small, w, x), sig));
+}
+
+#define GLK_F64_WIDE 0x1p400 /* |v|, |dy| below: no product overflows */
+
+/* Lanes whose gate the fast path takes. */
+GLK_VINLINE vdm vd_gate_ok(glk_act act, vd g) {
+  return act == GLK_ACT_GLU ? vd_lt(vd_abs(g), vd_set1(30.0)) : vd_in(g, 0x1p-300, 30.0);
+}
+
+/* y = v act(g) in the lanes of *ok (set here); the others are left to the
+ * reference. */
+GLK_VINLINE vd vd_forward(glk_act act, vd v, vd g, vdm *ok) {
+  const dsig f = vd_sigmoid(g);
+  *ok = vdm_and(vd_gate_ok(act, g), vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
+  return act == GLK_ACT_GLU ? vd2_apply(v, f.sig) : vd_xsig(v, g, f.sig);
+}
+
+/* dv = dy act(g), dg = dy v act'(g): glu's act' = sigmoid cosigmoid,
+ * swiglu's sigmoid (1 + g cosigmoid), whose sum is carried as hi + lo. */
+GLK_VINLINE void vd_backward(glk_act act, vd v, vd g, vd dy, vd *dv, vd *dg, vdm *ok) {
+  const dsig f = vd_sigmoid(g);
+  const vd2 dfac = act == GLK_ACT_GLU
+                       ? vd2_mul22(f.sig, f.cosig)
+                       : vd2_mul22(f.sig, vd2_add12(vd_set1(1.0), vd2_mul12(g, f.cosig)));
+  *dv = act == GLK_ACT_GLU ? vd2_apply(dy, f.sig) : vd_xsig(dy, g, f.sig);
+  *dg = vd2_apply(dy, vd2_mul12(v, dfac));
+  *ok = vdm_and(vd_gate_ok(act, g),
+                vdm_and(vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE),
+                        vd_in(dy, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE)));
+}
+
+/* The reference's values for one vector's lanes (plain stores, no
+ * accumulation: the caller adds). */
+GLK_NOINLINE void vd_reference_fwd(glk_act act, const double *v, const double *g, double *y,
+                                   const glk_ukernel_params *p) {
+  glk_ukernel_params q = *p;
+  q.accumulate = 0, q.stream_stores = 0;
+  glk_scalar_kernels.set[GLK_DTYPE_F64][act].fwd(GLK_WD, v, g, y, &q);
+}
+GLK_NOINLINE void vd_reference_bwd(glk_act act, const double *v, const double *g,
+                                   const double *dy, double *dv, double *dg,
+                                   const glk_ukernel_params *p) {
+  glk_ukernel_params q = *p;
+  q.accumulate = 0, q.stream_stores = 0;
+  glk_scalar_kernels.set[GLK_DTYPE_F64][act].bwd(GLK_WD, v, g, dy, dv, dg, &q);
+}
+
+/* One vector, forward: fast lanes, the reference in the others. */
+GLK_VINLINE vd vd_forward_step(glk_act act, vd v, vd g, const glk_ukernel_params *p) {
+  vdm ok;
+  const vd y = vd_forward(act, v, g, &ok);
+  if (vdm_all(ok)) return y;
+  double bv[GLK_WD], bg[GLK_WD], by[GLK_WD];
+  vd_store(bv, v), vd_store(bg, g);
+  vd_reference_fwd(act, bv, bg, by, p);
+  return vd_select(ok, y, vd_load(by));
+}
+
+GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_ukernel_params *p,
+                                  vd *dv, vd *dg) {
+  vdm ok;
+  vd_backward(act, v, g, dy, dv, dg, &ok);
+  if (vdm_all(ok)) return;
+  double bv[GLK_WD], bg[GLK_WD], bdy[GLK_WD], bdv[GLK_WD], bdg[GLK_WD];
+  vd_store(bv, v), vd_store(bg, g), vd_store(bdy, dy);
+  vd_reference_bwd(act, bv, bg, bdy, bdv, bdg, p);
+  *dv = vd_select(ok, *dv, vd_load(bdv));
+  *dg = vd_select(ok, *dg, vd_load(bdg));
+}
+
+/*
+ * The four kernels of one activation. Each runs the same step on full
+ * vectors and, through W-element buffers padded with ones (in range, so
+ * the padding never calls the reference), on the tail: one inlined copy of
+ * the math per kernel.
+ */
+#define GLK_F64_KERNELS(ACT, ACT_ENUM)                                                     \
+  static void GLK_ISA_NAME(glk_f64_##ACT##_fwd_ukernel__)(                                 \
+      size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) {   \
+    const double *v = v_, *g = g_;                                                         \
+    double *y = y_, bv[GLK_WD], bg[GLK_WD], by[GLK_WD];                                    \
+    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
+      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+      const double *pv = v + i, *pg = g + i;                                               \
+      double *py = y + i;                                                                  \
+      if (m < GLK_WD) {                                                                    \
+        for (size_t j = 0; j < GLK_WD; j++) bv[j] = bg[j] = 1.0;                           \
+        memcpy(bv, pv, m * sizeof *v), memcpy(bg, pg, m * sizeof *g);                      \
+        pv = bv, pg = bg, py = by;                                                         \
+      }                                                                                    \
+      vd_store(py, vd_forward_step(ACT_ENUM, vd_load(pv), vd_load(pg), p));                \
+      if (m < GLK_WD) memcpy(y + i, by, m * sizeof *y);                                    \
+    }                                                                                      \
+  }                                                                                        \
+  static void GLK_ISA_NAME(glk_f64_##ACT##_fwd_pairs_ukernel__)(                           \
+      size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {                   \
+    const double *x = x_;                                                                  \
+    double *y = y_, bx[2 * GLK_WD], by[GLK_WD];                                            \
+    const int gf = p->gate_first;                                                          \
+    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
+      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+      const double *px = x + 2 * i;                                                        \
+      double *py = y + i;                                                                  \
+      if (m < GLK_WD) {                                                                    \
+        for (size_t j = 0; j < 2 * GLK_WD; j++) bx[j] = 1.0;                               \
+        memcpy(bx, px, 2 * m * sizeof *x);                                                 \
+        px = bx, py = by;                                                                  \
+      }                                                                                    \
+      vd first, second;                                                                    \
+      vd_deinterleave(vd_load(px), vd_load(px + GLK_WD), &first, &second);                 \
+      vd_store(py, vd_forward_step(ACT_ENUM, gf ? second : first, gf ? first : second, p)); \
+      if (m < GLK_WD) memcpy(y + i, by, m * sizeof *y);                                    \
+    }                                                                                      \
+  }                                                                                        \
+  static void GLK_ISA_NAME(glk_f64_##ACT##_bwd_ukernel__)(                                 \
+      size_t n, const void *v_, const void *g_, const void *dy_, void *dv_, void *dg_,     \
+      const glk_ukernel_params *p) {                                                       \
+    const double *v = v_, *g = g_, *dy = dy_;                                              \
+    double *dv = dv_, *dg = dg_;                                                           \
+    double bv[GLK_WD], bg[GLK_WD], bdy[GLK_WD], bdv[GLK_WD], bdg[GLK_WD];                  \
+    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
+      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+      const double *pv = v + i, *pg = g + i, *pdy = dy + i;                                \
+      double *pdv = dv + i, *pdg = dg + i;                                                 \
+      if (m < GLK_WD) { /* dv, dg may be v, g: read all before writing */                 \
+        for (size_t j = 0; j < GLK_WD; j++) bv[j] = bg[j] = bdy[j] = bdv[j] = bdg[j] = 1.0; \
+        memcpy(bv, pv, m * sizeof *v), memcpy(bg, pg, m * sizeof *g);                      \
+        memcpy(bdy, pdy, m * sizeof *dy);                                                  \
+        memcpy(bdv, pdv, m * sizeof *dv), memcpy(bdg, pdg, m * sizeof *dg);                \
+        pv = bv, pg = bg, pdy = bdy, pdv = bdv, pdg = bdg;                                 \
+      }                                                                                    \
+      vd a, b;                                                                             \
+      vd_backward_step(ACT_ENUM, vd_load(pv), vd_load(pg), vd_load(pdy), p, &a, &b);       \
+      if (p->accumulate) a = vd_add(vd_load(pdv), a), b = vd_add(vd_load(pdg), b);         \
+      vd_store(pdv, a), vd_store(pdg, b);                                                  \
+      if (m < GLK_WD) memcpy(dv + i, bdv, m * sizeof *dv), memcpy(dg + i, bdg, m * sizeof *dg); \
+    }                                                                                      \
+  }                                                                                        \
+  static void GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)(                           \
+      size_t n, const void *x_, const void *dy_, void *dx_, const glk_ukernel_params *p) { \
+    const double *x = x_, *dy = dy_;                                                       \
+    double *dx = dx_, bx[2 * GLK_WD], bdy[GLK_WD], bdx[2 * GLK_WD];                        \
+    const int gf = p->gate_first;                                                          \
+    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
+      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+      const double *px = x + 2 * i, *pdy = dy + i;                                         \
+      double *pdx = dx + 2 * i;                                                            \
+      if (m < GLK_WD) { /* dx may be x */                                                 \
+        for (size_t j = 0; j < 2 * GLK_WD; j++) bx[j] = bdx[j] = 1.0;                      \
+        for (size_t j = 0; j < GLK_WD; j++) bdy[j] = 1.0;                                  \
+        memcpy(bx, px, 2 * m * sizeof *x), memcpy(bdy, pdy, m * sizeof *dy);               \
+        memcpy(bdx, pdx, 2 * m * sizeof *dx);                                              \
+        px = bx, pdy = bdy, pdx = bdx;                                                     \
+      }                                                                                    \
+      vd first, second, a, b, lo, hi;                                                      \
+      vd_deinterleave(vd_load(px), vd_load(px + GLK_WD), &first, &second);                 \
+      vd_backward_step(ACT_ENUM, gf ? second : first, gf ? first : second, vd_load(pdy), p, \
+                       &a, &b);                                                            \
+      vd_interleave(gf ? b : a, gf ? a : b, &lo, &hi); /* a: d(value), b: d(gate) */       \
+      if (p->accumulate) lo = vd_add(vd_load(pdx), lo), hi = vd_add(vd_load(pdx + GLK_WD), hi); \
+      vd_store(pdx, lo), vd_store(pdx + GLK_WD, hi);                                       \
+      if (m < GLK_WD) memcpy(dx + 2 * i, bdx, 2 * m * sizeof *dx);                         \
+    }                                                                                      \
+  }
+
+GLK_F64_KERNELS(glu, GLK_ACT_GLU)
+GLK_F64_KERNELS(swiglu, GLK_ACT_SWIGLU)
+
+/* Puts this ISA's f64 kernels into t (the other variants keep t's). */
+void GLK_ISA_NAME(glk_simd_fill_f64_)(glk_kernel_table *t) {
+#define GLK_FILL_F64(ACT, E)                                                \
+  t->set[GLK_DTYPE_F64][E] = (glk_kernel_set){                              \
+      GLK_ISA_NAME(glk_f64_##ACT##_fwd_ukernel__),                          \
+      GLK_ISA_NAME(glk_f64_##ACT##_fwd_pairs_ukernel__),                    \
+      GLK_ISA_NAME(glk_f64_##ACT##_bwd_ukernel__),                          \
+      GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)};
+  GLK_FILL_F64(glu, GLK_ACT_GLU)
+  GLK_FILL_F64(swiglu, GLK_ACT_SWIGLU)
+#undef GLK_FILL_F64
+}
