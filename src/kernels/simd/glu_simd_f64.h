@@ -189,49 +189,92 @@ GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_uker
   *dg = vd_select(ok, *dg, vd_load(bdg));
 }
 
+/* Elements before y reaches a vector's alignment, or SIZE_MAX when it
+ * never can (not 8-byte aligned). */
+GLK_VINLINE size_t vd_head(const void *y) {
+  const size_t vbytes = GLK_WD * sizeof(double), off = (uintptr_t)y % vbytes;
+  if (off % sizeof(double)) return SIZE_MAX;
+  return off ? (vbytes - off) / sizeof(double) : 0;
+}
+GLK_VINLINE size_t vd_head2(const void *a, const void *b) {
+  const size_t h = vd_head(a);
+  return h == vd_head(b) ? h : SIZE_MAX;
+}
+GLK_VINLINE void vd_put(double *p, vd x, int nt) {
+  if (nt)
+    vd_stream(p, x);
+  else
+    vd_store(p, x);
+}
+/* Streaming walks (p->stream_stores) read this far ahead, as the f32
+ * kernels do (glu_simd_tmpl.h, GLK_PREFETCH_BYTES). */
+GLK_VINLINE void vd_prefetch(const double *p, size_t n) {
+  for (size_t b = 0; b < n * sizeof(double); b += 64)
+    __builtin_prefetch((const char *)p + 2048 + b, 0, 3);
+}
+/* The next piece: a full vector, the tail, or (streaming) the elements up
+ * to the outputs' alignment. */
+GLK_VINLINE size_t vd_piece(size_t i, size_t n, size_t head, int nt) {
+  size_t m = n - i < GLK_WD ? n - i : GLK_WD;
+  if (nt && i < head && head - i < m) m = head - i;
+  return m;
+}
+
 /*
  * The four kernels of one activation. Each runs the same step on full
  * vectors and, through W-element buffers padded with ones (in range, so
- * the padding never calls the reference), on the tail: one inlined copy of
- * the math per kernel.
+ * the padding never calls the reference), on the tail and a streaming
+ * walk's aligning first piece: one inlined copy of the math per kernel.
+ * Streaming walks write full vectors with non-temporal stores.
  */
 #define GLK_F64_KERNELS(ACT, ACT_ENUM)                                                     \
   static void GLK_ISA_NAME(glk_f64_##ACT##_fwd_ukernel__)(                                 \
       size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) {   \
     const double *v = v_, *g = g_;                                                         \
     double *y = y_, bv[GLK_WD], bg[GLK_WD], by[GLK_WD];                                    \
-    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
-      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+    const size_t head = p->stream_stores ? vd_head(y) : SIZE_MAX;                          \
+    const int nt = head != SIZE_MAX;                                                       \
+    for (size_t i = 0, m; i < n; i += m) {                                                 \
+      m = vd_piece(i, n, head, nt);                                                        \
       const double *pv = v + i, *pg = g + i;                                               \
       double *py = y + i;                                                                  \
       if (m < GLK_WD) {                                                                    \
         for (size_t j = 0; j < GLK_WD; j++) bv[j] = bg[j] = 1.0;                           \
         memcpy(bv, pv, m * sizeof *v), memcpy(bg, pg, m * sizeof *g);                      \
         pv = bv, pg = bg, py = by;                                                         \
+      } else if (nt) {                                                                     \
+        vd_prefetch(pv, GLK_WD), vd_prefetch(pg, GLK_WD);                                  \
       }                                                                                    \
-      vd_store(py, vd_forward_step(ACT_ENUM, vd_load(pv), vd_load(pg), p));                \
+      vd_put(py, vd_forward_step(ACT_ENUM, vd_load(pv), vd_load(pg), p), nt && m == GLK_WD); \
       if (m < GLK_WD) memcpy(y + i, by, m * sizeof *y);                                    \
     }                                                                                      \
+    if (nt) vd_stream_fence();                                                             \
   }                                                                                        \
   static void GLK_ISA_NAME(glk_f64_##ACT##_fwd_pairs_ukernel__)(                           \
       size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {                   \
     const double *x = x_;                                                                  \
     double *y = y_, bx[2 * GLK_WD], by[GLK_WD];                                            \
     const int gf = p->gate_first;                                                          \
-    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
-      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+    const size_t head = p->stream_stores ? vd_head(y) : SIZE_MAX;                          \
+    const int nt = head != SIZE_MAX;                                                       \
+    for (size_t i = 0, m; i < n; i += m) {                                                 \
+      m = vd_piece(i, n, head, nt);                                                        \
       const double *px = x + 2 * i;                                                        \
       double *py = y + i;                                                                  \
       if (m < GLK_WD) {                                                                    \
         for (size_t j = 0; j < 2 * GLK_WD; j++) bx[j] = 1.0;                               \
         memcpy(bx, px, 2 * m * sizeof *x);                                                 \
         px = bx, py = by;                                                                  \
+      } else if (nt) {                                                                     \
+        vd_prefetch(px, 2 * GLK_WD);                                                       \
       }                                                                                    \
       vd first, second;                                                                    \
       vd_deinterleave(vd_load(px), vd_load(px + GLK_WD), &first, &second);                 \
-      vd_store(py, vd_forward_step(ACT_ENUM, gf ? second : first, gf ? first : second, p)); \
+      vd_put(py, vd_forward_step(ACT_ENUM, gf ? second : first, gf ? first : second, p),   \
+             nt && m == GLK_WD);                                                           \
       if (m < GLK_WD) memcpy(y + i, by, m * sizeof *y);                                    \
     }                                                                                      \
+    if (nt) vd_stream_fence();                                                             \
   }                                                                                        \
   static void GLK_ISA_NAME(glk_f64_##ACT##_bwd_ukernel__)(                                 \
       size_t n, const void *v_, const void *g_, const void *dy_, void *dv_, void *dg_,     \
@@ -239,8 +282,10 @@ GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_uker
     const double *v = v_, *g = g_, *dy = dy_;                                              \
     double *dv = dv_, *dg = dg_;                                                           \
     double bv[GLK_WD], bg[GLK_WD], bdy[GLK_WD], bdv[GLK_WD], bdg[GLK_WD];                  \
-    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
-      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+    const size_t head = p->stream_stores ? vd_head2(dv, dg) : SIZE_MAX;                    \
+    const int nt = head != SIZE_MAX;                                                       \
+    for (size_t i = 0, m; i < n; i += m) {                                                 \
+      m = vd_piece(i, n, head, nt);                                                        \
       const double *pv = v + i, *pg = g + i, *pdy = dy + i;                                \
       double *pdv = dv + i, *pdg = dg + i;                                                 \
       if (m < GLK_WD) { /* dv, dg may be v, g: read all before writing */                 \
@@ -249,21 +294,29 @@ GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_uker
         memcpy(bdy, pdy, m * sizeof *dy);                                                  \
         memcpy(bdv, pdv, m * sizeof *dv), memcpy(bdg, pdg, m * sizeof *dg);                \
         pv = bv, pg = bg, pdy = bdy, pdv = bdv, pdg = bdg;                                 \
+      } else if (nt) {                                                                     \
+        vd_prefetch(pv, GLK_WD), vd_prefetch(pg, GLK_WD), vd_prefetch(pdy, GLK_WD);        \
+        if (p->accumulate) vd_prefetch(pdv, GLK_WD), vd_prefetch(pdg, GLK_WD);             \
       }                                                                                    \
       vd a, b;                                                                             \
       vd_backward_step(ACT_ENUM, vd_load(pv), vd_load(pg), vd_load(pdy), p, &a, &b);       \
       if (p->accumulate) a = vd_add(vd_load(pdv), a), b = vd_add(vd_load(pdg), b);         \
-      vd_store(pdv, a), vd_store(pdg, b);                                                  \
+      vd_put(pdv, a, nt && m == GLK_WD), vd_put(pdg, b, nt && m == GLK_WD);                \
       if (m < GLK_WD) memcpy(dv + i, bdv, m * sizeof *dv), memcpy(dg + i, bdg, m * sizeof *dg); \
     }                                                                                      \
+    if (nt) vd_stream_fence();                                                             \
   }                                                                                        \
   static void GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)(                           \
       size_t n, const void *x_, const void *dy_, void *dx_, const glk_ukernel_params *p) { \
     const double *x = x_, *dy = dy_;                                                       \
     double *dx = dx_, bx[2 * GLK_WD], bdy[GLK_WD], bdx[2 * GLK_WD];                        \
     const int gf = p->gate_first;                                                          \
-    for (size_t i = 0; i < n; i += GLK_WD) {                                               \
-      const size_t m = n - i < GLK_WD ? n - i : GLK_WD;                                    \
+    /* 2W-element stores: dx aligned to W elements after an even head */                  \
+    size_t head = p->stream_stores ? vd_head(dx) : SIZE_MAX;                               \
+    if (head != SIZE_MAX && head % 2) head = SIZE_MAX;                                     \
+    const int nt = head != SIZE_MAX;                                                       \
+    for (size_t i = 0, m; i < n; i += m) {                                                 \
+      m = vd_piece(i, n, nt ? head / 2 : 0, nt);                                           \
       const double *px = x + 2 * i, *pdy = dy + i;                                         \
       double *pdx = dx + 2 * i;                                                            \
       if (m < GLK_WD) { /* dx may be x */                                                 \
@@ -272,6 +325,9 @@ GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_uker
         memcpy(bx, px, 2 * m * sizeof *x), memcpy(bdy, pdy, m * sizeof *dy);               \
         memcpy(bdx, pdx, 2 * m * sizeof *dx);                                              \
         px = bx, pdy = bdy, pdx = bdx;                                                     \
+      } else if (nt) {                                                                     \
+        vd_prefetch(px, 2 * GLK_WD), vd_prefetch(pdy, GLK_WD);                             \
+        if (p->accumulate) vd_prefetch(pdx, 2 * GLK_WD);                                   \
       }                                                                                    \
       vd first, second, a, b, lo, hi;                                                      \
       vd_deinterleave(vd_load(px), vd_load(px + GLK_WD), &first, &second);                 \
@@ -279,9 +335,10 @@ GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_uker
                        &a, &b);                                                            \
       vd_interleave(gf ? b : a, gf ? a : b, &lo, &hi); /* a: d(value), b: d(gate) */       \
       if (p->accumulate) lo = vd_add(vd_load(pdx), lo), hi = vd_add(vd_load(pdx + GLK_WD), hi); \
-      vd_store(pdx, lo), vd_store(pdx + GLK_WD, hi);                                       \
+      vd_put(pdx, lo, nt && m == GLK_WD), vd_put(pdx + GLK_WD, hi, nt && m == GLK_WD);     \
       if (m < GLK_WD) memcpy(dx + 2 * i, bdx, 2 * m * sizeof *dx);                         \
     }                                                                                      \
+    if (nt) vd_stream_fence();                                                             \
   }
 
 GLK_F64_KERNELS(glu, GLK_ACT_GLU)

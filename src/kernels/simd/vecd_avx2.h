@@ -16,6 +16,10 @@ typedef __m256d vdm; /* all-ones / all-zeros lanes */
 GLK_VINLINE vd vd_set1(double x) { return _mm256_set1_pd(x); }
 GLK_VINLINE vd vd_load(const double *p) { return _mm256_loadu_pd(p); }
 GLK_VINLINE void vd_store(double *p, vd x) { _mm256_storeu_pd(p, x); }
+/* a non-temporal store (p aligned to the vector) and the fence that orders
+ * such stores before the call returns */
+GLK_VINLINE void vd_stream(double *p, vd x) { _mm256_stream_pd(p, x); }
+GLK_VINLINE void vd_stream_fence(void) { _mm_sfence(); }
 GLK_VINLINE vd vd_add(vd a, vd b) { return _mm256_add_pd(a, b); }
 GLK_VINLINE vd vd_sub(vd a, vd b) { return _mm256_sub_pd(a, b); }
 GLK_VINLINE vd vd_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }

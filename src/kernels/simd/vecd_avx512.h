@@ -19,6 +19,10 @@ typedef __mmask8 vdm;
 GLK_VINLINE vd vd_set1(double x) { return _mm512_set1_pd(x); }
 GLK_VINLINE vd vd_load(const double *p) { return _mm512_loadu_pd(p); }
 GLK_VINLINE void vd_store(double *p, vd x) { _mm512_storeu_pd(p, x); }
+/* a non-temporal store (p aligned to the vector) and the fence that orders
+ * such stores before the call returns */
+GLK_VINLINE void vd_stream(double *p, vd x) { _mm512_stream_pd(p, x); }
+GLK_VINLINE void vd_stream_fence(void) { _mm_sfence(); }
 GLK_VINLINE vd vd_add(vd a, vd b) { return _mm512_add_pd(a, b); }
 GLK_VINLINE vd vd_sub(vd a, vd b) { return _mm512_sub_pd(a, b); }
 GLK_VINLINE vd vd_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }

@@ -16,6 +16,9 @@ typedef uint64x2_t vdm;
 GLK_VINLINE vd vd_set1(double x) { return vdupq_n_f64(x); }
 GLK_VINLINE vd vd_load(const double *p) { return vld1q_f64(p); }
 GLK_VINLINE void vd_store(double *p, vd x) { vst1q_f64(p, x); }
+/* no non-temporal store here: plain ones */
+GLK_VINLINE void vd_stream(double *p, vd x) { vst1q_f64(p, x); }
+GLK_VINLINE void vd_stream_fence(void) {}
 GLK_VINLINE vd vd_add(vd a, vd b) { return vaddq_f64(a, b); }
 GLK_VINLINE vd vd_sub(vd a, vd b) { return vsubq_f64(a, b); }
 GLK_VINLINE vd vd_mul(vd a, vd b) { return vmulq_f64(a, b); }
