@@ -48,9 +48,10 @@ static const char *kRefresh =
 
 /* Cases deterministic across every ISA, the reference kernels included:
  * reglu and bilinear in f32, f16 and bf16 (one rounding of an exact
- * product, or a select), and f64 but glu and swiglu, which run on the
- * reference kernels on every ISA (f64 glu and swiglu have SIMD kernels,
- * glu_simd_f64.h: AVX2 and AVX-512 agree, the reference differs). f64
+ * product, or a select), and f64 geglu, reglu and bilinear, which run on
+ * the reference kernels on every ISA (the f64 sigmoid family has SIMD
+ * kernels, glu_simd_f64.h: AVX2 and AVX-512 agree, the reference
+ * differs). f64
  * computes in long double, whose format is the architecture's (x87 80-bit
  * on x86-64, binary128 on aarch64): its digests hold on x86-64 only, and
  * aarch64 checks no f64 case (measured: all 32 differ, bilinear's v g

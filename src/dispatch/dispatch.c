@@ -11,7 +11,7 @@ void glk_simd_fill_avx2(glk_kernel_table *t);
 void glk_simd_fill_avx512(glk_kernel_table *t);
 void glk_simd_fill_avx512bf16(glk_kernel_table *t); /* bf16 kernels only */
 void glk_simd_fill_neon(glk_kernel_table *t);
-/* f64 glu and swiglu (kernels/<isa>/glu_<isa>_f64.c) */
+/* the f64 sigmoid family (kernels/<isa>/glu_<isa>_f64.c) */
 void glk_simd_fill_f64_avx2(glk_kernel_table *t);
 void glk_simd_fill_f64_avx512(glk_kernel_table *t);
 void glk_simd_fill_f64_neon(glk_kernel_table *t);

@@ -10,9 +10,10 @@
 
 #include "glukit.h"
 
-/* Variants with f64 SIMD kernels; f64 runs on the reference otherwise. */
+/* Variants with f64 SIMD kernels (the sigmoid family); f64 geglu, reglu
+ * and bilinear run on the reference. */
 static inline int glk_simd_has_f64(glk_act act) {
-  return act == GLK_ACT_GLU || act == GLK_ACT_SWIGLU;
+  return act != GLK_ACT_GEGLU && act != GLK_ACT_REGLU && act != GLK_ACT_BILINEAR;
 }
 
 /* Bound for y, dv and (away from act' zeros) dg, on the ISA in use. */
@@ -20,8 +21,8 @@ static inline double bound_ulp(glk_isa isa, glk_dtype dt, glk_act act) {
   /* f64's geglu_tanh: the sigmoid argument 2u's long-double rounding is
    * amplified by |2u| in the deep tail (measured 1.17 ULP) */
   if (dt == GLK_DTYPE_F64) {
-    /* glu and swiglu have f64 SIMD kernels (glu_simd_f64.h): the f32 fast
-     * path's method in double, about 1 ULP (docs/ACCURACY.md) */
+    /* the sigmoid family has f64 SIMD kernels (glu_simd_f64.h): the f32
+     * fast path's method in double, about 1 ULP (docs/ACCURACY.md) */
     if (isa != GLK_ISA_SCALAR && glk_simd_has_f64(act)) return 2.0;
     return act == GLK_ACT_GEGLU_TANH ? 2.0 : 1.0;
   }

@@ -1,11 +1,14 @@
 /*
- * f64 kernels of glu and swiglu over a vecd_<isa>.h layer (the other
- * variants keep the reference kernels in f64).
+ * f64 kernels of the sigmoid family (glu, swiglu, geglu_tanh, geglu_quick,
+ * swiglu_oai) over a vecd_<isa>.h layer; f64 geglu, reglu and bilinear
+ * keep the reference kernels.
  *
  * Why: the reference computes f64 in long double, about 60 ns an element
  * for glu (466 for geglu), some fifty times below the memory system. These
  * kernels do what the f32 fast path (glu_simd_fast.h) does, in double:
- * e^-|g| as hi + lo from a degree-13 Taylor polynomial (truncation
+ * the sigmoid's argument s as hi + lo (1.702 g; tanh GELU's 2u = g (2k +
+ * 2kc g^2) with constants in two parts; swiglu_oai's alpha g exactly),
+ * e^-|s| as hi + lo from a degree-13 Taylor polynomial (truncation
  * 2^-57 relative on the reduced range) and an exact 2^n, 1 + e carried
  * exactly, one division corrected by its residual, the products by v, g
  * and dy rounded once at the end. The error is the f32 path's: the rounding
@@ -13,9 +16,11 @@
  * within 1.5 ULP of the exact value (docs/ACCURACY.md, "f64").
  *
  * A lane takes that path when its inputs lie where nothing can overflow,
- * underflow or meet a special value: |g| < 30 (swiglu: and |g| > 2^-300),
- * 2^-400 < |v|, |dy| < 2^400. Any other lane (zeros, NaN, infinities, deep
- * tails, huge values) gets the reference kernel's value, so a lane's
+ * underflow or meet a special value: |s| < 30, the factor x of x
+ * sigmoid(s) above 2^-300, 2^-400 < |v|, |dy| < 2^400, and swiglu_oai's v
+ * and g strictly inside the clamps. Any other lane (zeros, NaN,
+ * infinities, deep tails, huge values, the clamps) gets the reference
+ * kernel's value, so a lane's
  * result depends on that lane alone and every SIMD ISA gives the same bits.
  */
 #include <stddef.h>
@@ -66,24 +71,27 @@ GLK_VINLINE vdm vd_in(vd x, double lo, double hi) {
 }
 
 typedef struct dsig {
-  vd2 sig, cosig; /* sigmoid(g) and 1 - sigmoid(g) */
+  vd2 sig, cosig; /* sigmoid(s) and 1 - sigmoid(s) */
 } dsig;
 
 /*
- * sigmoid(g) for |g| < 30: e = e^-|g| = 2^n e^x, n = round(-|g| / ln 2)
- * (magic-number addition; its bits give 2^n), x = -|g| - n ln 2 with ln 2
- * in two parts (n ln2_hi exact) and x's rounding error xl, e^x = 1 + u,
- * u = x + x^2 q(x), q the Taylor polynomial to x^11/13!.
+ * sigmoid(s_hi + s_lo) for |s| < 30: e = e^-|s| = 2^n e^x, n = round(-|s| /
+ * ln 2) (magic-number addition; its bits give 2^n), x = -|s| - n ln 2 with
+ * ln 2 in two parts (n ln2_hi exact) and x's rounding error and s_lo
+ * (where has_lo) in xl, e^x = 1 + u, u = x + x^2 q(x), q the Taylor polynomial to x^11/13!.
  */
-GLK_VINLINE dsig vd_sigmoid(vd g) {
-  const vd na = vd_sub(vd_set1(0.0), vd_abs(g));
+GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
+  const vd zero = vd_set1(0.0);
+  const vdm neg = vd_lt(sarg.hi, zero);
+  const vd na = vd_sub(zero, vd_abs(sarg.hi));
   const vd magic = vd_set1(0x1.8p52 + 1023.0);
   const vd t = vd_fma(na, vd_set1(0x1.71547652b82fep+0), magic);
   const vd n = vd_sub(t, magic);
   const vd ln2_lo = vd_set1(0x1.a39ef35793c76p-33);
   const vd x1 = vd_fnma(n, vd_set1(0x1.62e42fee00000p-1), na); /* exact */
   const vd x = vd_fnma(n, ln2_lo, x1);
-  const vd xl = vd_fnma(n, ln2_lo, vd_sub(x1, x));
+  vd xl = vd_fnma(n, ln2_lo, vd_sub(x1, x));
+  if (has_lo) xl = vd_add(xl, vd_select(neg, sarg.lo, vd_sub(zero, sarg.lo))); /* -|s|'s low part */
   vd q = vd_set1(0x1.6124613a86d09p-33);
   q = vd_fma(q, x, vd_set1(0x1.1eed8eff8d898p-29));
   q = vd_fma(q, x, vd_set1(0x1.ae64567f544e4p-26));
@@ -97,10 +105,10 @@ GLK_VINLINE dsig vd_sigmoid(vd g) {
   q = vd_fma(q, x, vd_set1(0x1.5555555555555p-3));
   q = vd_fma(q, x, vd_set1(0x1.0p-1));
   const vd u = vd_fma(vd_mul(x, x), q, x);
-  const vd s = vd_shl52(t); /* 2^n */
-  const vd eh = vd_fma(s, u, s);
-  /* s - eh is exact (eh within a factor 1.5 of s); xl adds e xl */
-  const vd el = vd_fma(eh, xl, vd_fma(s, u, vd_sub(s, eh)));
+  const vd sc = vd_shl52(t); /* 2^n */
+  const vd eh = vd_fma(sc, u, sc);
+  /* sc - eh is exact (eh within a factor 1.5 of sc); xl adds e xl */
+  const vd el = vd_fma(eh, xl, vd_fma(sc, u, vd_sub(sc, eh)));
   const vd one = vd_set1(1.0);
   const vd dh = vd_add(one, eh);
   const vd dl = vd_add(vd_add(vd_sub(one, dh), eh), el); /* exact: 1 >= e */
@@ -108,7 +116,6 @@ GLK_VINLINE dsig vd_sigmoid(vd g) {
   const vd rem = vd_fnma(r, dl, vd_fnma(r, dh, one)); /* 1 - r (dh + dl) */
   const vd2 inv = vd2_make(r, vd_mul(r, rem));        /* 1 / (1 + e) */
   const vd2 eov = vd2_mul22(vd2_make(eh, el), inv);   /* e / (1 + e) */
-  const vdm neg = vd_lt(g, vd_set1(0.0));
   dsig f;
   f.sig = vd2_select(neg, eov, inv);
   f.cosig = vd2_select(neg, inv, eov);
@@ -121,33 +128,97 @@ GLK_VINLINE vd vd_xsig(vd w, vd x, vd2 sig) {
   return vd2_apply(vd_select(x_small, x, w), vd2_mul12(vd_select(x_small, w, x), sig));
 }
 
-#define GLK_F64_WIDE 0x1p400 /* |v|, |dy| below: no product overflows */
-
-/* Lanes whose gate the fast path takes. */
-GLK_VINLINE vdm vd_gate_ok(glk_act act, vd g) {
-  return act == GLK_ACT_GLU ? vd_lt(vd_abs(g), vd_set1(30.0)) : vd_in(g, 0x1p-300, 30.0);
+/* x (c0 + c1 x^2), both constants in two parts, as hi + lo */
+GLK_VINLINE vd2 vd_odd_cubic(vd x, double c0h, double c0l, double c1h, double c1l) {
+  const vd xx = vd_mul(x, x), xxl = vd_fms(x, x, xx);
+  const vd ph = vd_mul(vd_set1(c1h), xx);
+  const vd pl = vd_fma(vd_set1(c1h), xxl,
+                       vd_fma(vd_set1(c1l), xx, vd_fms(vd_set1(c1h), xx, ph)));
+  vd2 in = vd2_add12(vd_set1(c0h), vd2_make(ph, pl));
+  in.lo = vd_add(in.lo, vd_set1(c0l));
+  return vd2_mul12(x, in);
 }
 
-/* y = v act(g) in the lanes of *ok (set here); the others are left to the
+#define GLK_F64_WIDE 0x1p400 /* |v|, |dy| within 2^-+400: no product overflows */
+#define GLK_F64_TINY 0x1p-300 /* |x|, |s| above: no product underflows */
+#define GLK_F64_SMAX 30.0     /* |s| below: e^-|s| > 2^-44 */
+
+/*
+ * Per variant: act = x sigmoid(s) (glu: sigmoid(s)), times w (v, or
+ * swiglu_oai's v + 1); act' = sigmoid(s) (1 + k (1 - sigmoid(s))) with
+ * k = x ds/dx (glu: sigmoid (1 - sigmoid)). ok: the lanes whose x, s and v
+ * the fast path takes (v or w away from 0 and from the clamps).
+ */
+typedef struct dargs {
+  vd x;
+  vd2 s, w, k;
+  vdm ok;
+} dargs;
+
+GLK_VINLINE dargs vd_args(glk_act act, vd v, vd g, const glk_ukernel_params *p, int backward) {
+  dargs a;
+  const vd zero = vd_set1(0.0);
+  a.x = g;
+  a.w = vd2_make(v, zero);
+  vdm x_ok = vd_in(g, GLK_F64_TINY, 64.0);
+  switch (act) {
+    case GLK_ACT_GLU:
+      a.s = vd2_make(g, zero);
+      x_ok = vd_lt(vd_abs(g), vd_set1(GLK_F64_SMAX));
+      break;
+    case GLK_ACT_GEGLU_QUICK: /* s = 1.702 g, 1.702 in two parts */
+      a.s = vd2_mul12(g, vd2_make(vd_set1(0x1.b3b645a1cac08p+0), vd_set1(0x1.89374bc6a7efap-55)));
+      break;
+    case GLK_ACT_GEGLU_TANH: /* s = 2u = g (2k + 2kc g^2), k = sqrt(2/pi), c = 0.044715 */
+      a.s = vd_odd_cubic(g, 0x1.9884533d43651p+0, -0x1.cbc0d30ebfd15p-54, 0x1.2444f2a4d8b4bp-4,
+                         -0x1.6c843a29d1c70p-61);
+      break;
+    case GLK_ACT_SWIGLU_OAI: { /* the clamps are left to the reference */
+      const vd lim = vd_set1(p->limit), alpha = vd_set1(p->alpha);
+      const vd sh = vd_mul(alpha, g);
+      a.s = vd2_make(sh, vd_fms(alpha, g, sh));
+      a.w = vd2_add12(vd_set1(1.0), vd2_make(v, zero));
+      x_ok = vdm_and(x_ok, vdm_and(vd_lt(g, lim), vd_lt(vd_abs(v), lim)));
+      x_ok = vdm_and(x_ok, vd_in(a.w.hi, GLK_F64_TINY, 0x1p1000));
+      break;
+    }
+    default: /* swiglu */
+      a.s = vd2_make(g, zero);
+      break;
+  }
+  a.ok = vdm_and(x_ok, vd_in(a.s.hi, act == GLK_ACT_GLU ? -1.0 : GLK_F64_TINY, GLK_F64_SMAX));
+  a.ok = vdm_and(a.ok, vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
+  if (backward)
+    a.k = act == GLK_ACT_GEGLU_TANH
+              ? vd_odd_cubic(g, 0x1.9884533d43651p+0, -0x1.cbc0d30ebfd15p-54,
+                             0x1.b6676bf7450f0p-3, 0x1.bba7351828aabp-57) /* g d(2u)/dg */
+          : act == GLK_ACT_SWIGLU ? vd2_make(g, zero)
+                                  : a.s; /* quick, oai: s = b x */
+  return a;
+}
+
+/* y = w act(g) in the lanes of *ok (set here); the others are left to the
  * reference. */
-GLK_VINLINE vd vd_forward(glk_act act, vd v, vd g, vdm *ok) {
-  const dsig f = vd_sigmoid(g);
-  *ok = vdm_and(vd_gate_ok(act, g), vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
-  return act == GLK_ACT_GLU ? vd2_apply(v, f.sig) : vd_xsig(v, g, f.sig);
+GLK_VINLINE vd vd_forward(glk_act act, vd v, vd g, const glk_ukernel_params *p, vdm *ok) {
+  const dargs a = vd_args(act, v, g, p, 0);
+  const dsig f = vd_sigmoid(a.s, act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU);
+  *ok = a.ok;
+  if (act == GLK_ACT_GLU) return vd2_apply(v, f.sig);
+  if (act == GLK_ACT_SWIGLU_OAI) return vd2_apply(a.x, vd2_mul22(a.w, f.sig));
+  return vd_xsig(v, a.x, f.sig);
 }
 
-/* dv = dy act(g), dg = dy v act'(g): glu's act' = sigmoid cosigmoid,
- * swiglu's sigmoid (1 + g cosigmoid), whose sum is carried as hi + lo. */
-GLK_VINLINE void vd_backward(glk_act act, vd v, vd g, vd dy, vd *dv, vd *dg, vdm *ok) {
-  const dsig f = vd_sigmoid(g);
+/* dv = dy act(g), dg = dy w act'(g) (swiglu_oai: inside its clamps) */
+GLK_VINLINE void vd_backward(glk_act act, vd v, vd g, vd dy, const glk_ukernel_params *p,
+                             vd *dv, vd *dg, vdm *ok) {
+  const dargs a = vd_args(act, v, g, p, 1);
+  const dsig f = vd_sigmoid(a.s, act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU);
   const vd2 dfac = act == GLK_ACT_GLU
                        ? vd2_mul22(f.sig, f.cosig)
-                       : vd2_mul22(f.sig, vd2_add12(vd_set1(1.0), vd2_mul12(g, f.cosig)));
-  *dv = act == GLK_ACT_GLU ? vd2_apply(dy, f.sig) : vd_xsig(dy, g, f.sig);
-  *dg = vd2_apply(dy, vd2_mul12(v, dfac));
-  *ok = vdm_and(vd_gate_ok(act, g),
-                vdm_and(vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE),
-                        vd_in(dy, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE)));
+                       : vd2_mul22(f.sig, vd2_add12(vd_set1(1.0), vd2_mul22(a.k, f.cosig)));
+  *dv = act == GLK_ACT_GLU ? vd2_apply(dy, f.sig) : vd_xsig(dy, a.x, f.sig);
+  *dg = vd2_apply(dy, vd2_mul22(a.w, dfac));
+  *ok = vdm_and(a.ok, vd_in(dy, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
 }
 
 /* The reference's values for one vector's lanes (plain stores, no
@@ -169,7 +240,7 @@ GLK_NOINLINE void vd_reference_bwd(glk_act act, const double *v, const double *g
 /* One vector, forward: fast lanes, the reference in the others. */
 GLK_VINLINE vd vd_forward_step(glk_act act, vd v, vd g, const glk_ukernel_params *p) {
   vdm ok;
-  const vd y = vd_forward(act, v, g, &ok);
+  const vd y = vd_forward(act, v, g, p, &ok);
   if (vdm_all(ok)) return y;
   double bv[GLK_WD], bg[GLK_WD], by[GLK_WD];
   vd_store(bv, v), vd_store(bg, g);
@@ -180,7 +251,7 @@ GLK_VINLINE vd vd_forward_step(glk_act act, vd v, vd g, const glk_ukernel_params
 GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_ukernel_params *p,
                                   vd *dv, vd *dg) {
   vdm ok;
-  vd_backward(act, v, g, dy, dv, dg, &ok);
+  vd_backward(act, v, g, dy, p, dv, dg, &ok);
   if (vdm_all(ok)) return;
   double bv[GLK_WD], bg[GLK_WD], bdy[GLK_WD], bdv[GLK_WD], bdg[GLK_WD];
   vd_store(bv, v), vd_store(bg, g), vd_store(bdy, dy);
@@ -343,6 +414,9 @@ GLK_VINLINE size_t vd_piece(size_t i, size_t n, size_t head, int nt) {
 
 GLK_F64_KERNELS(glu, GLK_ACT_GLU)
 GLK_F64_KERNELS(swiglu, GLK_ACT_SWIGLU)
+GLK_F64_KERNELS(geglu_tanh, GLK_ACT_GEGLU_TANH)
+GLK_F64_KERNELS(geglu_quick, GLK_ACT_GEGLU_QUICK)
+GLK_F64_KERNELS(swiglu_oai, GLK_ACT_SWIGLU_OAI)
 
 /* Puts this ISA's f64 kernels into t (the other variants keep t's). */
 void GLK_ISA_NAME(glk_simd_fill_f64_)(glk_kernel_table *t) {
@@ -354,5 +428,8 @@ void GLK_ISA_NAME(glk_simd_fill_f64_)(glk_kernel_table *t) {
       GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)};
   GLK_FILL_F64(glu, GLK_ACT_GLU)
   GLK_FILL_F64(swiglu, GLK_ACT_SWIGLU)
+  GLK_FILL_F64(geglu_tanh, GLK_ACT_GEGLU_TANH)
+  GLK_FILL_F64(geglu_quick, GLK_ACT_GEGLU_QUICK)
+  GLK_FILL_F64(swiglu_oai, GLK_ACT_SWIGLU_OAI)
 #undef GLK_FILL_F64
 }
