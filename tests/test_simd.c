@@ -94,7 +94,9 @@ static void check(const call *c, const char *what, int n, int i, long double got
                   long double ref, long double scale, const long double *v,
                   const long double *g) {
   int ok;
-  if (isnan(ref) || isinf(ref) || ref == 0 || isnan(got) || isinf(got) || got == 0)
+  if (got == 0 && ref == 0) /* both zero: the sign must agree */
+    ok = !signbit(got) == !signbit(ref);
+  else if (isnan(ref) || isinf(ref) || ref == 0 || isnan(got) || isinf(got) || got == 0)
     ok = (isnan(ref) && isnan(got)) ||
          (got == ref && !signbit(got) == !signbit(ref)) ||
          /* a result at the edge of underflow may round either way */

@@ -24,7 +24,7 @@ def forward(x, act="glu", dim=-1, gate="second", layout="halves",
     Returns Y.
     """
     options = _lib.options_for(act, dim, gate, layout, alpha, limit,
-                                isa=isa, num_threads=num_threads)
+                               isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     if out is None:
         out = empty_like_kind(x, output_shape(tuple(x.shape), options.dim))
@@ -44,7 +44,7 @@ def backward(x, dy, act="glu", dim=-1, gate="second", layout="halves",
     Returns dX.
     """
     options = _lib.options_for(act, dim, gate, layout, alpha, limit, accumulate,
-                                isa=isa, num_threads=num_threads)
+                               isa=isa, num_threads=num_threads)
     xt = describe(x, dtype, what="x")
     dyt = describe(dy, dtype, what="dy")
     if out is None:
@@ -61,7 +61,7 @@ def forward_split(value, gate, act="glu", alpha=DEFAULT_ALPHA, limit=DEFAULT_LIM
     """Y = value * act(gate) for two separate tensors of one shape;
     num_threads, isa: as for forward."""
     options = _lib.options_for(act, alpha=alpha, limit=limit, isa=isa,
-                                num_threads=num_threads)
+                               num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
     if out is None:
@@ -78,7 +78,7 @@ def backward_split(value, gate, dy, act="glu", alpha=DEFAULT_ALPHA,
     pair to write into (each may be the matching input, in place);
     num_threads, isa: as for forward."""
     options = _lib.options_for(act, alpha=alpha, limit=limit, accumulate=accumulate,
-                                isa=isa, num_threads=num_threads)
+                               isa=isa, num_threads=num_threads)
     vt = describe(value, dtype, what="value")
     gt = describe(gate, dtype, what="gate")
     dyt = describe(dy, dtype, what="dy")

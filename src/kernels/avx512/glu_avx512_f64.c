@@ -1,3 +1,3 @@
-/* The f64 glu and swiglu microkernels for avx512: glu_simd_f64.h over its f64 layer. */
+/* The f64 microkernels of the sigmoid family for avx512: glu_simd_f64.h over its f64 layer. */
 #include "kernels/simd/vecd_avx512.h"
 #include "kernels/simd/glu_simd_f64.h"

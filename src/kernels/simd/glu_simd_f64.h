@@ -17,10 +17,10 @@
  *
  * A lane takes that path when its inputs lie where nothing can overflow,
  * underflow or meet a special value: |s| < 30, the factor x of x
- * sigmoid(s) above 2^-300, 2^-400 < |v|, |dy| < 2^400, and swiglu_oai's v
- * and g strictly inside the clamps. Any other lane (zeros, NaN,
- * infinities, deep tails, huge values, the clamps) gets the reference
- * kernel's value, so a lane's
+ * sigmoid(s) above 2^-300, 2^-400 < |v|, |dy| < 2^400 or v, dy = +-0 (a
+ * signed zero, formed directly), and swiglu_oai's v and g strictly inside
+ * the clamps. Any other lane (zero gates, NaN, infinities, deep tails,
+ * huge values, the clamps) gets the reference kernel's value, so a lane's
  * result depends on that lane alone and every SIMD ISA gives the same bits.
  */
 #include <stddef.h>
@@ -111,7 +111,8 @@ GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
   const vd el = vd_fma(eh, xl, vd_fma(sc, u, vd_sub(sc, eh)));
   const vd one = vd_set1(1.0);
   const vd dh = vd_add(one, eh);
-  const vd dl = vd_add(vd_add(vd_sub(one, dh), eh), el); /* exact: 1 >= e */
+  /* (1 - dh) + eh is exact (1 >= e); el's addition rounds, far below dl */
+  const vd dl = vd_add(vd_add(vd_sub(one, dh), eh), el);
   const vd r = vd_div(one, dh);
   const vd rem = vd_fnma(r, dl, vd_fnma(r, dh, one)); /* 1 - r (dh + dl) */
   const vd2 inv = vd2_make(r, vd_mul(r, rem));        /* 1 / (1 + e) */
@@ -187,7 +188,8 @@ GLK_VINLINE dargs vd_args(glk_act act, vd v, vd g, const glk_ukernel_params *p, 
       break;
   }
   a.ok = vdm_and(x_ok, vd_in(a.s.hi, act == GLK_ACT_GLU ? -1.0 : GLK_F64_TINY, GLK_F64_SMAX));
-  a.ok = vdm_and(a.ok, vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
+  /* v = +-0 stays fast: its products are signed zeros (see vd_zero_*) */
+  a.ok = vdm_and(a.ok, vdm_or(vd_in(v, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE), vd_eq(v, zero)));
   if (backward)
     a.k = act == GLK_ACT_GEGLU_TANH
               ? vd_odd_cubic(g, 0x1.9884533d43651p+0, -0x1.cbc0d30ebfd15p-54,
@@ -197,15 +199,26 @@ GLK_VINLINE dargs vd_args(glk_act act, vd v, vd g, const glk_ukernel_params *p, 
   return a;
 }
 
+/*
+ * A zero factor z (v, or dy) times act: a zero whose sign is z's times act's,
+ * as the reference gives it. act = x sigmoid with sigmoid > 0, so z x (glu:
+ * z) has that sign exactly; the hi + lo products would not (z lo may carry
+ * the other sign and win the zero sum).
+ */
+GLK_VINLINE vd vd_zero_times_act(glk_act act, vd z, vd x) {
+  return act == GLK_ACT_GLU ? z : vd_mul(z, x);
+}
+
 /* y = w act(g) in the lanes of *ok (set here); the others are left to the
  * reference. */
 GLK_VINLINE vd vd_forward(glk_act act, vd v, vd g, const glk_ukernel_params *p, vdm *ok) {
   const dargs a = vd_args(act, v, g, p, 0);
   const dsig f = vd_sigmoid(a.s, act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU);
   *ok = a.ok;
-  if (act == GLK_ACT_GLU) return vd2_apply(v, f.sig);
+  /* swiglu_oai's w = v + 1 is never 0 in its fast lanes */
   if (act == GLK_ACT_SWIGLU_OAI) return vd2_apply(a.x, vd2_mul22(a.w, f.sig));
-  return vd_xsig(v, a.x, f.sig);
+  const vd y = act == GLK_ACT_GLU ? vd2_apply(v, f.sig) : vd_xsig(v, a.x, f.sig);
+  return vd_select(vd_eq(v, vd_set1(0.0)), vd_zero_times_act(act, v, a.x), y);
 }
 
 /* dv = dy act(g), dg = dy w act'(g) (swiglu_oai: inside its clamps) */
@@ -216,9 +229,14 @@ GLK_VINLINE void vd_backward(glk_act act, vd v, vd g, vd dy, const glk_ukernel_p
   const vd2 dfac = act == GLK_ACT_GLU
                        ? vd2_mul22(f.sig, f.cosig)
                        : vd2_mul22(f.sig, vd2_add12(vd_set1(1.0), vd2_mul22(a.k, f.cosig)));
+  const vd zero = vd_set1(0.0);
+  const vdm dy0 = vd_eq(dy, zero);
   *dv = act == GLK_ACT_GLU ? vd2_apply(dy, f.sig) : vd_xsig(dy, a.x, f.sig);
+  *dv = vd_select(dy0, vd_zero_times_act(act, dy, a.x), *dv);
+  /* a zero dy or v: dy w act' is a zero of their signs' product */
   *dg = vd2_apply(dy, vd2_mul22(a.w, dfac));
-  *ok = vdm_and(a.ok, vd_in(dy, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE));
+  *dg = vd_select(vdm_or(dy0, vd_eq(a.w.hi, zero)), vd_mul(vd_mul(dy, a.w.hi), dfac.hi), *dg);
+  *ok = vdm_and(a.ok, vdm_or(vd_in(dy, 1.0 / GLK_F64_WIDE, GLK_F64_WIDE), dy0));
 }
 
 /* The reference's values for one vector's lanes (plain stores, no
@@ -294,7 +312,9 @@ GLK_VINLINE size_t vd_piece(size_t i, size_t n, size_t head, int nt) {
 /*
  * The four kernels of one activation. Each runs the same step on full
  * vectors and, through W-element buffers padded with ones (in range, so
- * the padding never calls the reference), on the tail and a streaming
+ * the padding does not call the reference, but for swiglu_oai with a limit
+ * of 1 or less or an alpha outside the fast range: only time), on the
+ * tail and a streaming
  * walk's aligning first piece: one inlined copy of the math per kernel.
  * Streaming walks write full vectors with non-temporal stores.
  */

@@ -32,7 +32,9 @@ GLK_VINLINE vd vd_shl52(vd t) {
   return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
 }
 GLK_VINLINE vdm vd_lt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+GLK_VINLINE vdm vd_eq(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
 GLK_VINLINE vdm vdm_and(vdm a, vdm b) { return _mm256_and_pd(a, b); }
+GLK_VINLINE vdm vdm_or(vdm a, vdm b) { return _mm256_or_pd(a, b); }
 GLK_VINLINE int vdm_all(vdm m) { return _mm256_movemask_pd(m) == 0xf; }
 GLK_VINLINE vd vd_select(vdm m, vd a, vd b) { return _mm256_blendv_pd(b, a, m); }
 

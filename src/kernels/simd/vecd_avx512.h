@@ -37,7 +37,9 @@ GLK_VINLINE vd vd_shl52(vd t) {
   return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(t), 52));
 }
 GLK_VINLINE vdm vd_lt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+GLK_VINLINE vdm vd_eq(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
 GLK_VINLINE vdm vdm_and(vdm a, vdm b) { return (vdm)(a & b); }
+GLK_VINLINE vdm vdm_or(vdm a, vdm b) { return (vdm)(a | b); }
 GLK_VINLINE int vdm_all(vdm m) { return m == 0xff; }
 /* m ? a : b, lane by lane */
 GLK_VINLINE vd vd_select(vdm m, vd a, vd b) { return _mm512_mask_blend_pd(m, b, a); }

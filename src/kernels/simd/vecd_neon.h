@@ -31,7 +31,9 @@ GLK_VINLINE vd vd_shl52(vd t) {
   return vreinterpretq_f64_u64(vshlq_n_u64(vreinterpretq_u64_f64(t), 52));
 }
 GLK_VINLINE vdm vd_lt(vd a, vd b) { return vcltq_f64(a, b); }
+GLK_VINLINE vdm vd_eq(vd a, vd b) { return vceqq_f64(a, b); }
 GLK_VINLINE vdm vdm_and(vdm a, vdm b) { return vandq_u64(a, b); }
+GLK_VINLINE vdm vdm_or(vdm a, vdm b) { return vorrq_u64(a, b); }
 GLK_VINLINE int vdm_all(vdm m) {
   return (vgetq_lane_u64(m, 0) & vgetq_lane_u64(m, 1)) == UINT64_MAX;
 }
