@@ -148,13 +148,8 @@ static void compare(call c, int n, const long double *v, const long double *g,
   }
 }
 
-/* f64 last: only its variants with SIMD kernels are swept (the others run
- * the reference, which this test would compare with itself). */
+/* f64 last */
 static const glk_dtype kDtypes[] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16, GLK_DTYPE_F64};
-
-static int swept(glk_dtype dt, int act) {
-  return dt != GLK_DTYPE_F64 || glk_simd_has_f64((glk_act)act);
-}
 
 /* Random inputs at every length, for every kernel. */
 static void test_lengths(void **state) {
@@ -166,7 +161,7 @@ static void test_lengths(void **state) {
     rng r = {99};
     for (size_t d = 0; d < 4; d++)
       for (int act = 0; act < GLK_ACT_COUNT; act++)
-        for (int n = 1; n <= MAX_N && swept(kDtypes[d], act); n++) {
+        for (int n = 1; n <= MAX_N; n++) {
           long double v[MAX_N], g[MAX_N], dy[MAX_N], old[MAX_N];
           for (int i = 0; i < n; i++) {
             v[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -9, 9));
@@ -192,11 +187,16 @@ static void test_special_values_in_every_lane(void **state) {
       NAN, INFINITY, -INFINITY, 0.0L, -0.0L, -95, -88.5L, -104.5L, -120, -150,
       0x1p-130L, -0x1p-130L, FLT_MAX, -FLT_MAX, 7, -7, 8, 60000};
   /* f64 also: the edges of its kernels' fast lanes (|g| < 30, swiglu's
-   * |g| > 2^-300, |v| and |dy| within 2^-+400) and its own extremes */
+   * |g| > 2^-300, |v| and |dy| within 2^-+400; geglu's |g| < 20 and |v|,
+   * |dy| within 2^-+300; reglu's and bilinear's factors within 2^-+500)
+   * and its own extremes */
   const long double specials64[] = {
       30, -30, 0x1.fffffffffffffp4L, -0x1.fffffffffffffp4L, 0x1p-300L, -0x1p-300L,
       0x1.0000000000001p-300L, 0x1p400L, -0x1p400L, 0x1.fffffffffffffp399L, 0x1p-400L,
-      0x1.0000000000001p-400L, DBL_MAX, -DBL_MAX, 0x1p-1074L, -745, -709, 710};
+      0x1.0000000000001p-400L, DBL_MAX, -DBL_MAX, 0x1p-1074L, -745, -709, 710,
+      20, -20, 0x1.3ffffffffffffp4L, -0x1.3ffffffffffffp4L, 0x1p300L, -0x1p300L,
+      0x1.fffffffffffffp299L, 0x1.0000000000001p-300L, -0x1.fffffffffffffp-301L,
+      0x1p500L, -0x1.fffffffffffffp499L, 0x1p-500L, -0x1.0000000000001p-500L};
   const size_t n_specials = sizeof specials / sizeof specials[0];
   int isas = 0;
   for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
@@ -206,8 +206,7 @@ static void test_special_values_in_every_lane(void **state) {
     const int n = 2 * 16 + 3;
     for (size_t d = 0; d < 4; d++)
       for (int act = 0; act < GLK_ACT_COUNT; act++)
-        for (size_t s = 0; swept(kDtypes[d], act) &&
-                           s < n_specials + (d == 3 ? sizeof specials64 / sizeof specials64[0] : 0);
+        for (size_t s = 0; s < n_specials + (d == 3 ? sizeof specials64 / sizeof specials64[0] : 0);
              s++) {
           long double val = s < n_specials ? specials[s] : specials64[s - n_specials];
           /* the clamp limit's neighbours, and values the dtype can hold */

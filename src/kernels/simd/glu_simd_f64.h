@@ -1,10 +1,10 @@
 /*
- * f64 kernels of the sigmoid family (glu, swiglu, geglu_tanh, geglu_quick,
- * swiglu_oai) over a vecd_<isa>.h layer; f64 geglu, reglu and bilinear
- * keep the reference kernels.
+ * f64 kernels of every variant over a vecd_<isa>.h layer: the sigmoid
+ * family (glu, swiglu, geglu_tanh, geglu_quick, swiglu_oai) here, geglu in
+ * glu_simd_gelu_f64.h, reglu and bilinear in glu_simd_plain_f64.h.
  *
  * Why: the reference computes f64 in long double, about 60 ns an element
- * for glu (466 for geglu), some fifty times below the memory system. These
+ * for glu (483 for geglu, 7 for reglu), far below the memory system. These
  * kernels do what the f32 fast path (glu_simd_fast.h) does, in double:
  * the sigmoid's argument s as hi + lo (1.702 g; tanh GELU's 2u = g (2k +
  * 2kc g^2) with constants in two parts; swiglu_oai's alpha g exactly),
@@ -75,15 +75,13 @@ typedef struct dsig {
 } dsig;
 
 /*
- * sigmoid(s_hi + s_lo) for |s| < 30: e = e^-|s| = 2^n e^x, n = round(-|s| /
- * ln 2) (magic-number addition; its bits give 2^n), x = -|s| - n ln 2 with
- * ln 2 in two parts (n ln2_hi exact) and x's rounding error and s_lo
- * (where has_lo) in xl, e^x = 1 + u, u = x + x^2 q(x), q the Taylor polynomial to x^11/13!.
+ * e^(na + xl) as hi + lo, for -700 < na <= 0 and |xl| tiny beside ulp(na)
+ * (xl only where has_lo): e = 2^n e^x, n = round(na / ln 2) (magic-number
+ * addition; its bits give 2^n), x = na - n ln 2 with ln 2 in two parts
+ * (n ln2_hi exact) and x's rounding error and xl in xl', e^x = 1 + u,
+ * u = x + x^2 q(x), q the Taylor polynomial to x^11/13!.
  */
-GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
-  const vd zero = vd_set1(0.0);
-  const vdm neg = vd_lt(sarg.hi, zero);
-  const vd na = vd_sub(zero, vd_abs(sarg.hi));
+GLK_VINLINE vd2 vd_exp_hl(vd na, vd xl_in, int has_lo) {
   const vd magic = vd_set1(0x1.8p52 + 1023.0);
   const vd t = vd_fma(na, vd_set1(0x1.71547652b82fep+0), magic);
   const vd n = vd_sub(t, magic);
@@ -91,7 +89,7 @@ GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
   const vd x1 = vd_fnma(n, vd_set1(0x1.62e42fee00000p-1), na); /* exact */
   const vd x = vd_fnma(n, ln2_lo, x1);
   vd xl = vd_fnma(n, ln2_lo, vd_sub(x1, x));
-  if (has_lo) xl = vd_add(xl, vd_select(neg, sarg.lo, vd_sub(zero, sarg.lo))); /* -|s|'s low part */
+  if (has_lo) xl = vd_add(xl, xl_in);
   vd q = vd_set1(0x1.6124613a86d09p-33);
   q = vd_fma(q, x, vd_set1(0x1.1eed8eff8d898p-29));
   q = vd_fma(q, x, vd_set1(0x1.ae64567f544e4p-26));
@@ -108,7 +106,18 @@ GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
   const vd sc = vd_shl52(t); /* 2^n */
   const vd eh = vd_fma(sc, u, sc);
   /* sc - eh is exact (eh within a factor 1.5 of sc); xl adds e xl */
-  const vd el = vd_fma(eh, xl, vd_fma(sc, u, vd_sub(sc, eh)));
+  return vd2_make(eh, vd_fma(eh, xl, vd_fma(sc, u, vd_sub(sc, eh))));
+}
+
+/* sigmoid(s_hi + s_lo) for |s| < 30, from e = e^-|s| (vd_exp_hl). */
+GLK_VINLINE dsig vd_sigmoid(vd2 sarg, int has_lo) {
+  const vd zero = vd_set1(0.0);
+  const vdm neg = vd_lt(sarg.hi, zero);
+  const vd na = vd_sub(zero, vd_abs(sarg.hi));
+  /* -|s|'s low part */
+  const vd nlo = has_lo ? vd_select(neg, sarg.lo, vd_sub(zero, sarg.lo)) : zero;
+  const vd2 e = vd_exp_hl(na, nlo, has_lo);
+  const vd eh = e.hi, el = e.lo;
   const vd one = vd_set1(1.0);
   const vd dh = vd_add(one, eh);
   /* (1 - dh) + eh is exact (1 >= e); el's addition rounds, far below dl */
@@ -143,6 +152,9 @@ GLK_VINLINE vd2 vd_odd_cubic(vd x, double c0h, double c0l, double c1h, double c1
 #define GLK_F64_WIDE 0x1p400 /* |v|, |dy| within 2^-+400: no product overflows */
 #define GLK_F64_TINY 0x1p-300 /* |x|, |s| above: no product underflows */
 #define GLK_F64_SMAX 30.0     /* |s| below: e^-|s| > 2^-44 */
+
+#include "kernels/simd/glu_simd_gelu_f64.h"
+#include "kernels/simd/glu_simd_plain_f64.h"
 
 /*
  * Per variant: act = x sigmoid(s) (glu: sigmoid(s)), times w (v, or
@@ -258,7 +270,10 @@ GLK_NOINLINE void vd_reference_bwd(glk_act act, const double *v, const double *g
 /* One vector, forward: fast lanes, the reference in the others. */
 GLK_VINLINE vd vd_forward_step(glk_act act, vd v, vd g, const glk_ukernel_params *p) {
   vdm ok;
-  const vd y = vd_forward(act, v, g, p, &ok);
+  const vd y = act == GLK_ACT_GEGLU ? vd_forward_gelu(v, g, &ok)
+               : act == GLK_ACT_REGLU || act == GLK_ACT_BILINEAR
+                   ? vd_forward_plain(act, v, g, &ok)
+                   : vd_forward(act, v, g, p, &ok);
   if (vdm_all(ok)) return y;
   double bv[GLK_WD], bg[GLK_WD], by[GLK_WD];
   vd_store(bv, v), vd_store(bg, g);
@@ -269,7 +284,12 @@ GLK_VINLINE vd vd_forward_step(glk_act act, vd v, vd g, const glk_ukernel_params
 GLK_VINLINE void vd_backward_step(glk_act act, vd v, vd g, vd dy, const glk_ukernel_params *p,
                                   vd *dv, vd *dg) {
   vdm ok;
-  vd_backward(act, v, g, dy, p, dv, dg, &ok);
+  if (act == GLK_ACT_GEGLU)
+    vd_backward_gelu(v, g, dy, dv, dg, &ok);
+  else if (act == GLK_ACT_REGLU || act == GLK_ACT_BILINEAR)
+    vd_backward_plain(act, v, g, dy, dv, dg, &ok);
+  else
+    vd_backward(act, v, g, dy, p, dv, dg, &ok);
   if (vdm_all(ok)) return;
   double bv[GLK_WD], bg[GLK_WD], bdy[GLK_WD], bdv[GLK_WD], bdg[GLK_WD];
   vd_store(bv, v), vd_store(bg, g), vd_store(bdy, dy);
@@ -434,6 +454,9 @@ GLK_VINLINE size_t vd_piece(size_t i, size_t n, size_t head, int nt) {
 
 GLK_F64_KERNELS(glu, GLK_ACT_GLU)
 GLK_F64_KERNELS(swiglu, GLK_ACT_SWIGLU)
+GLK_F64_KERNELS(geglu, GLK_ACT_GEGLU)
+GLK_F64_KERNELS(reglu, GLK_ACT_REGLU)
+GLK_F64_KERNELS(bilinear, GLK_ACT_BILINEAR)
 GLK_F64_KERNELS(geglu_tanh, GLK_ACT_GEGLU_TANH)
 GLK_F64_KERNELS(geglu_quick, GLK_ACT_GEGLU_QUICK)
 GLK_F64_KERNELS(swiglu_oai, GLK_ACT_SWIGLU_OAI)
@@ -448,6 +471,9 @@ void GLK_ISA_NAME(glk_simd_fill_f64_)(glk_kernel_table *t) {
       GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)};
   GLK_FILL_F64(glu, GLK_ACT_GLU)
   GLK_FILL_F64(swiglu, GLK_ACT_SWIGLU)
+  GLK_FILL_F64(geglu, GLK_ACT_GEGLU)
+  GLK_FILL_F64(reglu, GLK_ACT_REGLU)
+  GLK_FILL_F64(bilinear, GLK_ACT_BILINEAR)
   GLK_FILL_F64(geglu_tanh, GLK_ACT_GEGLU_TANH)
   GLK_FILL_F64(geglu_quick, GLK_ACT_GEGLU_QUICK)
   GLK_FILL_F64(swiglu_oai, GLK_ACT_SWIGLU_OAI)
