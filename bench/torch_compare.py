@@ -26,6 +26,10 @@ What is timed on the PyTorch side (last axis, value first, gate second):
                autograd of act(g) * v           as above
                act.out, mul.out, act_backward.grad_input into the halves of a
                preallocated dx: PyTorch's own kernels, no allocation
+  reglu        as swiglu/geglu with relu; its "relu.out" is clamp_min.out
+               (relu has no out= form) and its backward threshold_backward
+  bilinear fwd g * v; mul(g, v, out=y)
+  bilinear bwd autograd of g * v; mul.out(dy, g), mul.out(dy, v) into dx
 GB/s counts the bytes of X + Y (forward) or X + dY + dX (backward) for
 every contender, whatever extra traffic its temporaries cause. Python call
 overhead is in every number, so for tiny shapes (8x64) these measure call
@@ -48,7 +52,11 @@ aten = torch.ops.aten
 DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16,
           "f64": torch.float64}
 ACT_FNS = {"swiglu": (F.silu, aten.silu.out, aten.silu_backward.grad_input),
-           "geglu": (F.gelu, aten.gelu.out, aten.gelu_backward.grad_input)}
+           "geglu": (F.gelu, aten.gelu.out, aten.gelu_backward.grad_input),
+           # relu has no out= form: clamp_min.out is the same function
+           "reglu": (F.relu, lambda g, out: torch.clamp_min(g, 0, out=out),
+                     lambda t, g, grad_input: aten.threshold_backward.grad_input(
+                         t, g, 0, grad_input=grad_input))}
 BATCH_S = 0.002       # a repetition lasts about this long
 ROW_BUDGET_S = 0.4    # automatic repetitions: about this per contender
 
@@ -69,6 +77,8 @@ def torch_contenders(act, backward, x, y, dy, dx):
                     ("autograd F.glu", autograd_backward(lambda t: F.glu(t, -1), x, dy))]
         return [("glu.out", lambda: aten.glu.out(x, -1, out=y)),
                 ("F.glu", lambda: F.glu(x, -1))]
+    if act == "bilinear":
+        return bilinear_contenders(backward, x, y, dy, dx)
     fn, fn_out, fn_backward = ACT_FNS[act]
     name = fn.__name__
     v, g = x.chunk(2, dim=-1)
@@ -88,6 +98,17 @@ def torch_contenders(act, backward, x, y, dy, dx):
     return [("%s(g)*v" % name, lambda: fn(g) * v),
             ("mul(%s(g),v,out=y)" % name, lambda: torch.mul(fn(g), v, out=y)),
             ("%s.out+mul.out" % name, lambda: (fn_out(g, out=t), torch.mul(t, v, out=y)))]
+
+
+def bilinear_contenders(backward, x, y, dy, dx):
+    """y = v*g: no activation, two products backward."""
+    v, g = x.chunk(2, dim=-1)
+    if backward:
+        dv, dg = dx.chunk(2, dim=-1)
+        return [("autograd g*v",
+                 autograd_backward(lambda r: r.chunk(2, -1)[1] * r.chunk(2, -1)[0], x, dy)),
+                ("mul.out twice", lambda: (torch.mul(dy, g, out=dv), torch.mul(dy, v, out=dg)))]
+    return [("g*v", lambda: g * v), ("mul(g,v,out=y)", lambda: torch.mul(g, v, out=y))]
 
 
 def per_call(fn, batch):
