@@ -471,6 +471,78 @@ static void test_bf16_forward_is_f32_rounded(void **state) {
   free(v16), free(g16), free(y16), free(vf), free(gf), free(yf);
 }
 
+/*
+ * The bf16 backward screens the same way, with a margin that grows where
+ * dg cancels (glu_simd_screen.h): its dv and dg must still be the f32
+ * kernel's rounded once, over every bf16 gate pattern, with values and
+ * dy of ordinary size and of any bits; the accumulating form is checked
+ * too (it takes the f32 path and rounds old + d once).
+ */
+static void test_bf16_backward_is_f32_rounded(void **state) {
+  (void)state;
+  /* and two blocks of gates near the roots of act' (swiglu's at -1.28, the
+   * GELUs' at -0.75), where the margin must grow */
+  const int64_t blocks = getenv("GLUKIT_SKIP_LARGE") ? 2 : 16, n = 65536 * (blocks + 2);
+  uint16_t near_root[64];
+  int n_near = 0;
+  for (uint16_t b = 0xbf30; b <= 0xbf50; b++) near_root[n_near++] = b; /* -0.69 .. -0.81 */
+  for (uint16_t b = 0xbf9d; b <= 0xbfaa; b++) near_root[n_near++] = b; /* -1.23 .. -1.33 */
+  enum { V, G, DY, DV, DG, NB };
+  uint16_t *h[NB];
+  float *f[NB];
+  for (int b = 0; b < NB; b++) {
+    h[b] = malloc((size_t)n * 2), f[b] = malloc((size_t)n * 4);
+    assert_true(h[b] && f[b]);
+  }
+  rng r = {78};
+  for (int64_t i = 0; i < n; i++) {
+    const uint64_t b = rng_next(&r);
+    h[G][i] = i >> 16 < blocks ? (uint16_t)i : near_root[i % n_near];
+    /* odd blocks: any bits; even: exponents within 2^+-8 (dy 2^-20..2^-4) */
+    const int any = i >> 16 < blocks && (i >> 16) % 2;
+    h[V][i] = any ? (uint16_t)b : (uint16_t)((b & 0x807f) | ((uint64_t)(119 + (b >> 8) % 17) << 7));
+    h[DY][i] = any ? (uint16_t)(b >> 16)
+                   : (uint16_t)(((b >> 16) & 0x807f) | ((uint64_t)(107 + (b >> 24) % 17) << 7));
+    for (int k = V; k <= DY; k++) {
+      const uint32_t bits = (uint32_t)h[k][i] << 16;
+      memcpy(f[k] + i, &bits, 4);
+    }
+  }
+  glk_tensor th[NB], tf[NB];
+  for (int b = 0; b < NB; b++) {
+    glk_tensor_init(&th[b], h[b], GLK_DTYPE_BF16, 1, &n, NULL);
+    glk_tensor_init(&tf[b], f[b], GLK_DTYPE_F32, 1, &n, NULL);
+  }
+  for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
+    if (!glk_isa_supported(isa)) continue;
+    for (int act = 0; act < GLK_ACT_COUNT; act++)
+      for (int acc = 0; acc < 2; acc++) {
+        glk_options o;
+        glk_options_init(&o);
+        o.act = (glk_act)act, o.isa = isa, o.accumulate = acc;
+        for (int b = DV; b <= DG; b++) {
+          /* accumulate onto 1.5 (exact in both), else poison */
+          for (int64_t i = 0; i < n; i++) h[b][i] = acc ? 0x3fc0 : 0xffff;
+          for (int64_t i = 0; i < n; i++) f[b][i] = acc ? 1.5f : NAN;
+        }
+        assert_int_equal(glk_backward_split(&th[V], &th[G], &th[DY], &th[DV], &th[DG], &o), GLK_OK);
+        assert_int_equal(glk_backward_split(&tf[V], &tf[G], &tf[DY], &tf[DV], &tf[DG], &o), GLK_OK);
+        for (int b = DV; b <= DG; b++)
+          for (int64_t i = 0; i < n; i++) {
+            uint16_t want;
+            dtype_encode_nearest(GLK_DTYPE_BF16, f[b][i], &want);
+            if (isnan(f[b][i]) ? !((h[b][i] & 0x7fff) > 0x7f80) : h[b][i] != want)
+              fail_msg("%s bf16 %s%s %s: v=0x%04x g=0x%04x dy=0x%04x gives 0x%04x, f32 %a "
+                       "rounds to 0x%04x",
+                       glk_isa_name(isa), glk_act_name((glk_act)act), acc ? " accumulate" : "",
+                       b == DV ? "dv" : "dg", h[V][i], h[G][i], h[DY][i], h[b][i],
+                       (double)f[b][i], want);
+          }
+      }
+  }
+  for (int b = 0; b < NB; b++) free(h[b]), free(f[b]);
+}
+
 int main(void) {
   if (isa_unavailable()) return GLK_SKIP_EXIT;
   const struct CMUnitTest tests[] = {
@@ -479,6 +551,7 @@ int main(void) {
       cmocka_unit_test(test_streaming_stores_on_large_outputs),
       cmocka_unit_test(test_streaming_forms_match_cached),
       cmocka_unit_test(test_bf16_forward_is_f32_rounded),
+      cmocka_unit_test(test_bf16_backward_is_f32_rounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

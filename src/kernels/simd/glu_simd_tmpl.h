@@ -465,12 +465,24 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
 }
 
 #include "kernels/simd/glu_simd_screen.h"
-/* The forward per storage type: bf16 screens (glu_simd_screen.h) */
+/* The forward and backward per storage type: bf16 screens (glu_simd_screen.h) */
 GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
 }
 GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
+}
+/* The backward likewise (acc: the outputs are added to; bf16 then skips
+ * its first pass) */
+GLK_VINLINE void v_backward_f32(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
+                                vf *dv, vf *dg) {
+  (void)acc;
+  v_backward(act, v, g, dy, k, dv, dg);
+}
+GLK_VINLINE void v_backward_f16(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
+                                vf *dv, vf *dg) {
+  (void)acc;
+  v_backward(act, v, g, dy, k, dv, dg);
 }
 
 /* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
@@ -599,7 +611,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     if (i < n)                                                                       \
       GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(n - i, x + 2 * i, y + i, &k, gf); \
   }                                                                                  \
-  /* One call site of v_backward per kernel (it is large): the aligning     \
+  /* One call site of v_backward_DT per kernel (it is large): the aligning     \
    * first piece and the tail run the same step through W-element buffers. */ \
   static void GLK_PASTE(glk_##DT##_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX)(           \
       size_t n, const void *v_, const void *g_, const void *dy_, void *dv_,          \
@@ -628,7 +640,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
         if (acc) v_prefetch(pdv, GLK_W * sizeof(T)), v_prefetch(pdg, GLK_W * sizeof(T)); \
       }                                                                              \
       vf a, b;                                                                       \
-      v_backward(ACT_ENUM, ld_##DT(pv), ld_##DT(pg), ld_##DT(pdy), &k, &a, &b);      \
+      v_backward_##DT(ACT_ENUM, ld_##DT(pv), ld_##DT(pg), ld_##DT(pdy), &k, acc, &a, &b); \
       if (acc) a = vf_add(ld_##DT(pdv), a), b = vf_add(ld_##DT(pdg), b);             \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdv, a, nt && m == GLK_W);     \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdg, b, nt && m == GLK_W);     \
@@ -664,7 +676,8 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       }                                                                              \
       vf first, second, a, b, lo, hi;                                                \
       vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
-      v_backward(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, &a, &b); \
+      v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, acc, \
+                      &a, &b);                                                       \
       /* a is d(value), b is d(gate): back into pair order */                        \
       vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
       if (acc) {                                                                     \

@@ -52,6 +52,15 @@ GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
   return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_and_si256(b, _mm256_set1_epi32((int)mask)),
                                                 _mm256_set1_epi32((int)limit)));
 }
+/* |(bits of x) & mask - mid| > thr, lane by lane (mask at most 0xffff, thr
+ * in [0, 2^30]): x lies more than thr steps of its last bit from a rounding
+ * midpoint. thr goes to an integer first, off the path from x. */
+GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
+  const __m256i t = _mm256_cvttps_epi32(thr); /* dist > trunc(thr) implies dist > thr */
+  const __m256i b = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32((int)mask));
+  return _mm256_castsi256_ps(
+      _mm256_cmpgt_epi32(_mm256_abs_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32((int)mid))), t));
+}
 
 GLK_VINLINE vf vf_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

@@ -61,6 +61,14 @@ GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
   return _mm512_cmpgt_epu32_mask(_mm512_and_si512(b, _mm512_set1_epi32((int)mask)),
                                  _mm512_set1_epi32((int)limit));
 }
+/* |(bits of x) & mask - mid| > thr, lane by lane (mask at most 0xffff, thr
+ * in [0, 2^30]): x lies more than thr steps of its last bit from a rounding
+ * midpoint. thr goes to an integer first, off the path from x. */
+GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
+  const __m512i t = _mm512_cvttps_epi32(thr); /* dist > trunc(thr) implies dist > thr */
+  const __m512i b = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)mask));
+  return _mm512_cmpgt_epi32_mask(_mm512_abs_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32((int)mid))), t);
+}
 
 #define GLK_VEC_HAS_CLASS 1 /* vf_normal, vf_finite_nonzero in one instruction */
 /* Finite, normal and nonzero, lane by lane (VFPCLASSPS: not NaN, +-0,

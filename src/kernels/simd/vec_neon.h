@@ -49,6 +49,14 @@ GLK_VINLINE vm vf_bits_gt(vf x, uint32_t add, uint32_t mask, uint32_t limit) {
   const uint32x4_t b = vaddq_u32(vreinterpretq_u32_f32(x), vdupq_n_u32(add));
   return vcgtq_u32(vandq_u32(b, vdupq_n_u32(mask)), vdupq_n_u32(limit));
 }
+/* |(bits of x) & mask - mid| > thr, lane by lane (mask at most 0xffff, thr
+ * in [0, 2^30]): x lies more than thr steps of its last bit from a rounding
+ * midpoint. thr goes to an integer first, off the path from x. */
+GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
+  const int32x4_t t = vcvtq_s32_f32(thr); /* dist > trunc(thr) implies dist > thr */
+  const int32x4_t b = vreinterpretq_s32_u32(vandq_u32(vreinterpretq_u32_f32(x), vdupq_n_u32(mask)));
+  return vcgtq_s32(vabsq_s32(vsubq_s32(b, vdupq_n_s32((int32_t)mid))), t);
+}
 
 GLK_VINLINE vf vf_round(vf x) { return vrndnq_f32(x); }
 GLK_VINLINE vf vf_pow2i(vf n) {
