@@ -99,26 +99,22 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
 }
 
 /*
- * The bf16 backward's first pass, on the same principle: dv' and dg'
- * evaluated the plain way, kept where both round as v_backward's would.
- * Not with accumulation (old + dv is rounded to f32 before bf16, and its
- * cancellation has no bound in ULPs of dv), nor for swiglu_oai (its clamps).
+ * The bf16 backward's first pass, on the same principle, for glu and geglu:
+ * dv' and dg' evaluated the plain way, kept where both round as
+ * v_backward's would. Not with accumulation (old + dv is rounded to f32
+ * before bf16, and its cancellation has no bound in ULPs of dv).
  *
- * dg = dy v act'(g) cancels near a root of act' (swiglu: g = -1.28, the
- * GELUs: -0.75), where v_backward's dg is within 2 ULPs plus T 2^-22 (T:
- * the sum of the magnitudes of act''s terms times |dy v|; docs/ACCURACY.md)
- * and dg' within a multiple of T as well. So the margin grows with
+ * dg = dy v act'(g) cancels near a root of act' (geglu: g = -0.75), where
+ * v_backward's dg is within 2 ULPs plus T 2^-22 (T: the sum of the
+ * magnitudes of act''s terms times |dy v|; docs/ACCURACY.md) and dg'
+ * within a multiple of T as well. So the margin grows with
  * kappa = T / |dg|: a dg' lane is kept when it lies more than
- * GLK_SCREEN_ULPS (1 + kappa) f32 ULPs from a bf16 midpoint. kappa = 1 for
- * glu (act' = sigmoid(g) sigmoid(-g), one term).
+ * GLK_SCREEN_ULPS (1 + kappa) f32 ULPs from a bf16 midpoint. glu's act' =
+ * sigmoid(g) sigmoid(-g) is one term: kappa = 1.
  *
- * Errors (relative, units of 2^-24): e = e^-|s| 1.2, r = 1/(1 + e) 2.6,
- * sigmoid(s) and sigmoid(-s) (r and e r) 4.8. dv' = (dy x) sigmoid: 6.8
- * (glu 5.8). glu's dg' = (dy v) (sigmoid(s) r): 10.4. The others' act' =
- * sigmoid(s) (1 + t), t = k sigmoid(-s) with k within 4 (tanh GELU's
- * g d(2u)/dg in plain f32; s for the others, within 1): t 9.8, 1 + t
- * within 9.8 |t| + |1 + t| absolute, so dg' = (dy v) act' within
- * 8.8 + 9.8 kappa. geglu: E 1.2, Q = t P(u) 5 (as in the forward),
+ * Errors (relative, units of 2^-24): glu: e = e^-|g| 1.2, r = 1/(1 + e)
+ * 2.6, sigmoid (r or e r) 4.8, dv' = dy sigmoid 5.8, act' = (e r) r 8.4,
+ * dg' = (dy v) act' 10.4. geglu: E 1.2, Q = t P(u) 5 (as in the forward),
  * a/sqrt(2 pi) 2, D = Q - a c within 5 Q + 2 a c + |D| absolute; g < 0:
  * act' = E D, dg' within 5.2 + 5 kappa (kappa = (Q + a c) / |D|); g >= 0:
  * act' = 1 - E D within 1 + 8.2 E (Q + a c) / |act'|, so dg' within
@@ -126,36 +122,23 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
  * T / |dg|. dv' = (dy g) Phi: 9.2 as the forward's y'. A subnormal dy v
  * times an act' up to 1.13 can come out normal: then its rounding is within
  * 1.13 units, inside the slack. With v_backward's 2 ULPs (4 of the screened
- * value) and T 2^-22 (8 kappa at most), |dg - dg'| < 12.8 + 17.8 kappa ULPs
+ * value) and T 2^-22 (8 kappa at most), |dg - dg'| < 13.2 + 13 kappa ULPs
  * and |dv - dv'| < 13.2, against margins of 32 + 32 kappa and 32. A kept
- * lane has kappa < 256, so its dg' needs less than 4570 ULPs and gets a
+ * lane has kappa < 256, so its dg' needs less than 3350 ULPs and gets a
  * margin of at most 8224 steps of its last bit; a midpoint in the binade
  * below lies 8192 or more steps away (16384 of its own), so counting steps
  * in dg''s binade alone is safe.
  *
- * Speed: bf16 backward at 256x4096, one thread, on an AMD EPYC (Zen 5):
- * glu 1.31 -> 0.87 ns per element, swiglu 1.63 -> 1.2, geglu 2.28 -> 1.5.
- * The checks sit at the end of long dependency chains, so each costs more
- * than its instructions: the margin is made from act' alone (a division
- * that overlaps the products) and compared as an integer.
+ * Speed: bf16 backward at 256x4096, one thread, AMD EPYC (Zen 5), three
+ * alternating runs: glu 9.9 -> 12.1 GB/s, geglu 5.2 -> 6.3. The checks
+ * sit at the end of long dependency chains, so each costs more than its
+ * instructions: the margin is made from act' alone (a division that
+ * overlaps the products) and compared as an integer. swiglu and the tanh
+ * and quick GELUs had a first pass too (act' = sigmoid (1 + k sigmoid(-s)),
+ * kappa = (1 + |t|) / |1 + t|) and were slower with it (8.8 -> 8.0, 7.1 ->
+ * 6.7, 8.4 -> 7.6 GB/s): their exact paths cost less, and about one vector
+ * in eight fell back to them, for kappa's margin at ordinary gates.
  */
-
-/* sigmoid(s) and sigmoid(-s) the plain way, each within 4.8 units */
-typedef struct psig {
-  vf sig, cosig;
-} psig;
-
-GLK_VINLINE psig v_plain_sig(const fargs *a, int has_lo) {
-  const fexp p = v_fexp_parts(vf_neg(vf_abs(a->s.hi)),
-                              has_lo ? v_neg_abs_lo(a->s.hi, a->s.lo) : v0(), has_lo, 0);
-  const vf two_n = vf_shl23(p.t), e = vf_fma(two_n, p.u, two_n);
-  const vf r = vf_div(v1(), vf_add(v1(), e)), er = vf_mul(e, r);
-  const vm neg = vf_lt(a->s.hi, v0());
-  psig q;
-  q.sig = vf_select(neg, er, r);
-  q.cosig = vf_select(neg, r, er);
-  return q;
-}
 
 /* dv', dg' = dy v act'(g), and kappa as num / den (above); ok: lanes in the
  * range the error bounds cover. 0 where there is no first pass. */
@@ -180,29 +163,17 @@ GLK_VINLINE int v_backward_plain_gelu(vf v, vf g, vf dy, vf *dv, vf *dg, vf *num
   return 1;
 }
 
-GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
-                                 vf *dv, vf *dg, vf *num, vf *den, vm *ok) {
+GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg, vf *num,
+                                 vf *den, vm *ok) {
   if (act == GLK_ACT_GEGLU) return v_backward_plain_gelu(v, g, dy, dv, dg, num, den, ok);
-  fargs a;
-  if (act == GLK_ACT_SWIGLU_OAI || !v_fast_args(act, g, k, GLK_SCREEN_SMAX, &a)) return 0;
-  const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
-  const psig f = v_plain_sig(&a, has_lo);
-  const vf dyv = vf_mul(dy, v);
-  if (act == GLK_ACT_GLU) {
-    *dv = vf_mul(dy, f.sig);
-    *dg = vf_mul(dyv, vf_mul(f.sig, f.cosig));
-    *num = *den = v1();
-  } else {
-    vf kk = a.s.hi;
-    if (act == GLK_ACT_GEGLU_TANH) /* g (2k + 6kc g^2), k = sqrt(2/pi) */
-      kk = vf_mul(g, vf_fma(vf_set1(0x1.b6676cp-3f), vf_mul(g, g), vf_set1(0x1.988454p+0f)));
-    const vf t = vf_mul(kk, f.cosig), p = vf_add(v1(), t);
-    *dv = vf_mul(vf_mul(dy, a.x), f.sig);
-    *dg = vf_mul(dyv, vf_mul(f.sig, p));
-    *num = vf_abs(p);
-    *den = vf_add(v1(), vf_abs(t));
-  }
-  *ok = vf_lt(vf_abs(a.s.hi), vf_set1(GLK_SCREEN_SMAX));
+  if (act != GLK_ACT_GLU) return 0;
+  const fexp p = v_fexp_parts(vf_neg(vf_abs(g)), v0(), 0, 0);
+  const vf two_n = vf_shl23(p.t), e = vf_fma(two_n, p.u, two_n);
+  const vf r = vf_div(v1(), vf_add(v1(), e)), er = vf_mul(e, r);
+  *dv = vf_mul(dy, vf_select(vf_lt(g, v0()), er, r));
+  *dg = vf_mul(vf_mul(dy, v), vf_mul(er, r)); /* sigmoid(g) sigmoid(-g) = e r^2 */
+  *num = *den = v1();
+  *ok = vf_lt(vf_abs(g), vf_set1(GLK_SCREEN_SMAX)); /* false for NaN */
   return 1;
 }
 
@@ -211,7 +182,7 @@ GLK_VINLINE void v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_cons
                                  vf *dv, vf *dg) {
   vf a, b, num, den;
   vm ok;
-  if (!acc && v_backward_plain(act, v, g, dy, k, &a, &b, &num, &den, &ok)) {
+  if (!acc && v_backward_plain(act, v, g, dy, &a, &b, &num, &den, &ok)) {
     const uint32_t m = GLK_SCREEN_ULPS;
     const vf mf = vf_set1((float)m);
     /* kappa < 256 (false for NaN), and the margin m (1 + kappa): both
