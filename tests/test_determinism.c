@@ -66,6 +66,15 @@ static int comparable(glk_isa isa, glk_act act, glk_dtype dt) {
   return isa != GLK_ISA_SCALAR || declared(act, dt);
 }
 
+/* f64 results depend on the machine's x87: the f64 SIMD kernels take the
+ * long-double reference's value in their special lanes (deep tails among
+ * them), and its expl and erfcl (x87 F2XM1) differ in their last bits
+ * between Intel and AMD; moving each by one long-double ULP changes 20
+ * (down) or 22 (up) of the 32 f64 digests. So f64 is not in the committed
+ * file: each ISA's f64 bits are compared with AVX-512's computed in the
+ * same run, where the machine has AVX-512. */
+static int vendor_bound(glk_dtype dt) { return dt == GLK_DTYPE_F64; }
+
 static const glk_dtype kDtypes[4] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16, GLK_DTYPE_F64};
 
 /* ---- the input set ---------------------------------------------------- */
@@ -248,10 +257,12 @@ static int diff_isas(glk_isa isa) {
 
 /* ---- the cases -------------------------------------------------------- */
 #define NCASES (GLK_ACT_COUNT * 4 * 2 * 2)
+#define NFILE (GLK_ACT_COUNT * 3 * 2 * 2) /* without f64 */
 typedef struct row { char name[160]; uint64_t hash; int act, dt; } row;
 
 
-/* only: compute only the cases comparable on this ISA (hash 0 for others) */
+/* only: 1, compute only the cases comparable on this ISA; 2, only the
+ * vendor-bound ones (hash 0 for the others) */
 static void compute_all(glk_isa isa, row *rows, int only) {
   int k = 0;
   for (int d = 0; d < 4; d++) {
@@ -263,9 +274,9 @@ static void compute_all(glk_isa isa, row *rows, int only) {
           snprintf(rows[k].name, sizeof rows[k].name, "%s %s %s %s", glk_act_name((glk_act)act),
                    glk_dtype_name(kDtypes[d]), dir ? "backward" : "forward",
                    pairs ? "pairs" : "halves");
-          rows[k].hash = !only || comparable(isa, (glk_act)act, kDtypes[d])
-                             ? run_case(isa, (glk_act)act, kDtypes[d], dir, pairs, &in, NULL)
-                             : 0;
+          const int want = !only || (only == 1 && comparable(isa, (glk_act)act, kDtypes[d])) ||
+                           (only == 2 && vendor_bound(kDtypes[d]));
+          rows[k].hash = want ? run_case(isa, (glk_act)act, kDtypes[d], dir, pairs, &in, NULL) : 0;
           rows[k].act = act, rows[k].dt = kDtypes[d];
         }
     free(in.v), free(in.g), free(in.dy);
@@ -285,7 +296,9 @@ static int write_file(const char *path, const row *rows) {
   fprintf(f, "# glukit cross-ISA determinism digests (tests/test_determinism.c): FNV-1a 64\n"
              "# of each case's output bits, NaNs canonical, from the AVX-512 kernels.\n"
              "# Refresh after a deliberate kernel change:\n#   %s\n%s\n", kRefresh, header());
-  for (int k = 0; k < NCASES; k++) fprintf(f, "%s %016llx\n", rows[k].name, (unsigned long long)rows[k].hash);
+  for (int k = 0; k < NCASES; k++)
+    if (!vendor_bound((glk_dtype)rows[k].dt))
+      fprintf(f, "%s %016llx\n", rows[k].name, (unsigned long long)rows[k].hash);
   return fclose(f) != 0;
 }
 
@@ -352,8 +365,9 @@ int main(int argc, char **argv) {
                declared((glk_act)got[k].act, (glk_dtype)got[k].dt) ? "  (declared)" : "");
       return 0;
     }
-    int header_ok, n = read_file(path, want, &header_ok), stale = n != NCASES || !header_ok;
+    int header_ok, n = read_file(path, want, &header_ok), stale = n != NFILE || !header_ok;
     for (int k = 0; k < NCASES && n >= 0; k++) {
+      if (vendor_bound((glk_dtype)got[k].dt)) continue;
       const row *w = find(want, n, got[k].name);
       if (!w || w->hash != got[k].hash) {
         printf("stale: %s: AVX-512 gives %016llx, the file says %s\n", got[k].name,
@@ -366,7 +380,7 @@ int main(int argc, char **argv) {
              "deliberate, refresh it and commit it with the kernel change:\n  %s\n", path, kRefresh);
       return 1;
     }
-    printf("%s: all %d digests current\n", path, NCASES);
+    printf("%s: all %d digests current\n", path, NFILE);
     return 0;
   }
   if (!path || argc != 2) {
@@ -377,25 +391,38 @@ int main(int argc, char **argv) {
   const glk_isa isa = glk_default_isa();
   int header_ok, n = read_file(path, want, &header_ok);
   if (n < 0) return 1;
-  if (!header_ok || n != NCASES) {
+  if (!header_ok || n != NFILE) {
     printf("%s: written for another input set or incomplete; refresh: %s\n", path, kRefresh);
     return 1;
   }
   compute_all(isa, got, 1);
+  /* f64 against AVX-512 in this run (not against itself, and not where
+   * there is no AVX-512) */
+  static row live[NCASES];
+  const int have_live = isa != GLK_ISA_AVX512 && glk_isa_supported(GLK_ISA_AVX512);
+  if (have_live) compute_all(GLK_ISA_AVX512, live, 2);
   int checked = 0, wrong = 0;
   for (int k = 0; k < NCASES; k++) {
     if (!comparable(isa, (glk_act)got[k].act, (glk_dtype)got[k].dt)) continue;
-    const row *w = find(want, n, got[k].name);
+    uint64_t ref;
+    if (vendor_bound((glk_dtype)got[k].dt)) {
+      if (!have_live) continue;
+      ref = live[k].hash;
+    } else {
+      const row *w = find(want, n, got[k].name);
+      ref = w ? w->hash : 0;
+    }
     checked++;
-    if (!w || w->hash != got[k].hash) {
+    if (ref != got[k].hash) {
       printf("%s: %s gives %016llx, AVX-512 %016llx\n", got[k].name, glk_isa_name(isa),
-             (unsigned long long)got[k].hash, w ? (unsigned long long)w->hash : 0ull);
+             (unsigned long long)got[k].hash, (unsigned long long)ref);
       wrong++;
     }
   }
   if (wrong) {
-    printf("\n%d of %d cases differ from the AVX-512 digests in %s: a cross-ISA determinism\n"
-           "bug, or stale digests (test_determinism_digest says which; refresh: %s)\n",
+    printf("\n%d of %d cases differ from the AVX-512 digests (in %s; f64: this run's):\n"
+           "a cross-ISA determinism bug, or stale digests (test_determinism_digest says\n"
+           "which; refresh: %s)\n",
            wrong, checked, path, kRefresh);
     return 1;
   }
