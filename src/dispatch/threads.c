@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -9,19 +10,33 @@
 
 #define GLK_MAX_WORKERS 63
 
+/*
+ * The caller waits for tasks, never for workers. A worker that has not yet
+ * been scheduled when the caller has claimed every task is not waited for:
+ * with another library's threads spinning on the same cores (PyTorch's
+ * OpenMP team after each of its calls), the caller would otherwise sleep
+ * until the kernel gave that worker a time slice, and two threads ran
+ * slower than one.
+ *
+ * Tasks are claimed from `claim`, which holds the job's generation (high 32
+ * bits) beside the next task index, so a worker that wakes late, after its
+ * job is over and another has begun, cannot claim a task of the new job with
+ * the old job's function. A job is over when `finished` reaches its task
+ * count: every claimed task has then run, and the caller may return.
+ */
 typedef struct glk_pool {
   pthread_mutex_t job_lock; /* held by the caller whose job is running */
   pthread_mutex_t m;
   pthread_cond_t work, done;
   int workers;         /* started so far */
-  unsigned generation; /* bumped for each job; the first job is 1 */
-  /* the current job */
+  uint32_t generation; /* bumped for each job; the first job is 1 */
+  /* the current job, under m */
   glk_task_fn fn;
   void *ctx;
   size_t tasks;
-  atomic_size_t next;
-  int wanted;  /* workers taking part: indices 0 .. wanted-1 */
-  int pending; /* of those, still working */
+  int wanted; /* workers taking part: indices 0 .. wanted-1 */
+  _Atomic uint64_t claim;  /* generation << 32 | next task index */
+  atomic_size_t finished; /* tasks of the current job done */
 } glk_pool;
 
 static glk_pool glk_the_pool = {
@@ -31,8 +46,29 @@ static glk_pool glk_the_pool = {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
-static void glk_drain(glk_pool *p) {
-  for (size_t t; (t = atomic_fetch_add(&p->next, 1)) < p->tasks;) p->fn(p->ctx, t);
+/* Claims the next task of job `gen`: false once that job has none left or
+ * has been replaced by the next. */
+static int glk_claim(glk_pool *p, uint32_t gen, size_t tasks, size_t *task) {
+  uint64_t v = atomic_load(&p->claim);
+  for (;;) {
+    if ((uint32_t)(v >> 32) != gen || (v & 0xffffffffu) >= tasks) return 0;
+    if (atomic_compare_exchange_weak(&p->claim, &v, v + 1)) {
+      *task = (size_t)(v & 0xffffffffu);
+      return 1;
+    }
+  }
+}
+
+static void glk_drain(glk_pool *p, uint32_t gen, glk_task_fn fn, void *ctx, size_t tasks) {
+  for (size_t t; glk_claim(p, gen, tasks, &t);) {
+    fn(ctx, t);
+    if (atomic_fetch_add(&p->finished, 1) + 1 == tasks) {
+      /* the caller checks `finished` under m before it sleeps: no lost wake-up */
+      pthread_mutex_lock(&p->m);
+      pthread_cond_signal(&p->done);
+      pthread_mutex_unlock(&p->m);
+    }
+  }
 }
 
 static void *glk_worker(void *arg) {
@@ -40,16 +76,18 @@ static void *glk_worker(void *arg) {
   const int index = (int)(size_t)arg;
   /* Workers are only started by a call that is about to publish its job,
    * so a new worker's first job is the current one: start from "none". */
-  unsigned seen = 0;
+  uint32_t seen = 0;
   pthread_mutex_lock(&p->m);
   for (;;) {
     while (p->generation == seen) pthread_cond_wait(&p->work, &p->m);
     seen = p->generation;
     if (index >= p->wanted) continue;
+    const glk_task_fn fn = p->fn;
+    void *const ctx = p->ctx;
+    const size_t tasks = p->tasks;
     pthread_mutex_unlock(&p->m);
-    glk_drain(p);
+    glk_drain(p, seen, fn, ctx, tasks);
     pthread_mutex_lock(&p->m);
-    if (--p->pending == 0) pthread_cond_signal(&p->done);
   }
   return NULL;
 }
@@ -74,25 +112,26 @@ void glk__parallel_for(int threads, size_t tasks, glk_task_fn fn, void *ctx) {
   int helpers = threads - 1;
   if (helpers > GLK_MAX_WORKERS) helpers = GLK_MAX_WORKERS;
   if ((size_t)helpers > tasks - 1) helpers = (int)(tasks - 1);
-  if (helpers <= 0 || pthread_mutex_trylock(&p->job_lock) != 0) {
+  if (helpers <= 0 || tasks > 0xffffffffu || pthread_mutex_trylock(&p->job_lock) != 0) {
     for (size_t t = 0; t < tasks; t++) fn(ctx, t);
     return;
   }
   pthread_mutex_lock(&p->m);
-  helpers = glk_grow(p, helpers) < helpers ? p->workers : helpers;
+  p->wanted = glk_grow(p, helpers) < helpers ? p->workers : helpers;
   p->fn = fn, p->ctx = ctx, p->tasks = tasks;
-  atomic_store(&p->next, 0);
-  p->wanted = helpers;
-  p->pending = helpers;
-  p->generation++;
+  const uint32_t gen = ++p->generation == 0 ? ++p->generation : p->generation;
+  atomic_store(&p->finished, 0);
+  atomic_store(&p->claim, (uint64_t)gen << 32);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->m);
 
-  glk_drain(p);
+  glk_drain(p, gen, fn, ctx, tasks);
 
-  pthread_mutex_lock(&p->m);
-  while (p->pending > 0) pthread_cond_wait(&p->done, &p->m);
-  pthread_mutex_unlock(&p->m);
+  if (atomic_load(&p->finished) < tasks) {
+    pthread_mutex_lock(&p->m);
+    while (atomic_load(&p->finished) < tasks) pthread_cond_wait(&p->done, &p->m);
+    pthread_mutex_unlock(&p->m);
+  }
   pthread_mutex_unlock(&p->job_lock);
 }
 
