@@ -138,9 +138,9 @@ def main(argv):
         torch_doc = json.load(f)
     m, t = bench["machine"], torch_doc["machine"]
     out = ["Machine: %s, %d cores; glukit %s, kernels `%s`; PyTorch %s. "
-           "`glukit bench` %s, torch_compare %s." % (
+           "`glukit bench` %s, torch_compare %s (PyTorch's OpenMP: %s)." % (
                m["cpu"], m["cores"], m["glukit_version"], m["isa"], t["torch"], m["date"],
-               t["date"]), ""]
+               t["date"], t.get("openmp", "libgomp defaults")), ""]
     out += targets(bench["results"], torch_doc["results"]) + [""]
     if summary:
         big = lambda r: r["shape"] in LARGE[1:] or r["shape"] == [8, 64] and r["threads"] == 1

@@ -34,6 +34,16 @@ GB/s counts the bytes of X + Y (forward) or X + dY + dX (backward) for
 every contender, whatever extra traffic its temporaries cause. Python call
 overhead is in every number, so for tiny shapes (8x64) these measure call
 overhead; `glukit bench` gives the C-level times.
+
+PyTorch's OpenMP team (libgomp) spins, by default, for 300000 rounds (some
+milliseconds here) after each parallel call before it sleeps. Timed
+alternately, those spinning threads hold the cores that glukit's workers
+need in the next batch (on 2 cores, glukit's two threads then ran no faster
+than one). Unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set, or
+--keep-omp-spin is given, this script sets GOMP_SPINCOUNT=10000 before
+importing torch: a spin still long enough to bridge the gaps between
+PyTorch's own back-to-back calls within a batch, short enough to end
+before the next contender's batch. The setting is printed and recorded.
 """
 import argparse
 import datetime
@@ -41,12 +51,17 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 
-import torch
-import torch.nn.functional as F
+if ("--keep-omp-spin" not in sys.argv and "OMP_WAIT_POLICY" not in os.environ
+        and "GOMP_SPINCOUNT" not in os.environ):
+    os.environ["GOMP_SPINCOUNT"] = "10000"
 
-import glukit
+import torch  # noqa: E402  (after the OpenMP setting, which libgomp reads on load)
+import torch.nn.functional as F  # noqa: E402
+
+import glukit  # noqa: E402
 
 aten = torch.ops.aten
 DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16,
@@ -207,6 +222,8 @@ def main():
     p.add_argument("--direction", choices=("forward", "backward", "both"), default="both")
     p.add_argument("--reps", type=int, default=0, help="0: 3 to 21 by duration")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--keep-omp-spin", action="store_true",
+                   help="leave libgomp's spin as it is (see the top of this file)")
     a = p.parse_args()
     shapes = [tuple(int(n) for n in s.split("x")) for s in parse_list(a.shape)]
     threads = sorted(set(parse_list(a.threads, int)))
@@ -214,9 +231,12 @@ def main():
                   if a.direction == "both" or a.direction == ("backward" if d else "forward")]
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
                "glukit_version": glukit.version(),
-               "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+               "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "openmp": " ".join("%s=%s" % (k, os.environ[k]) for k in
+                                  ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if k in os.environ)
+               or "libgomp defaults"}
     print("glukit %(glukit_version)s vs PyTorch %(torch)s, %(cpu)s, %(cores)d cores, "
-          "%(date)s" % machine)
+          "%(date)s; PyTorch's OpenMP: %(openmp)s" % machine)
     print("GB/s: bytes of X + Y (fwd) or X + dY + dX (bwd) per second; last column: "
           "glukit's speedup over that row\n")
     results = []
