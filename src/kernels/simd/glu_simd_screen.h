@@ -37,14 +37,23 @@
 /* |g| below this for geglu's plain value: e^(-g^2/2) stays normal */
 #define GLK_SCREEN_GELU_AMAX 12.0f
 
+/* The plain E = e^(-g^2/2) and Q (Phi(-|g|) = E Q) of glu_simd_gelu.h, in
+ * f32, for |g| < GLK_SCREEN_GELU_AMAX; a = |g|. */
+GLK_VINLINE void v_plain_gelu_eq(vf g, vf *a, vf *e, vf *q) {
+  *a = vf_abs(g);
+  const vf h = vf_mul(*a, *a), mhalf = vf_set1(-0.5f);
+  const fexp p = v_fexp_parts(vf_mul(h, mhalf), vf_mul(vf_fms(*a, *a, h), mhalf), 1, 0);
+  const vf two_n = vf_shl23(p.t);
+  *e = vf_fma(two_n, p.u, two_n);
+  const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), *a)), u = vf_sub(t, vf_set1(0.5f));
+  *q = vf_mul(t, vf_fma(vf_fma(v_gelu_p_head(u), u, vf_set1(GLK_GELU_D1)), u,
+                        vf_set1(GLK_GELU_D0)));
+}
+
 /* y' = v g Phi(g) the plain way (glu_simd_gelu.h's Q and E, in f32) */
 GLK_VINLINE vf v_forward_plain_gelu(vf v, vf g, vm *ok) {
-  const vf a = vf_abs(g), h = vf_mul(a, a), mhalf = vf_set1(-0.5f);
-  const fexp p = v_fexp_parts(vf_mul(h, mhalf), vf_mul(vf_fms(a, a, h), mhalf), 1, 0);
-  const vf two_n = vf_shl23(p.t), e = vf_fma(two_n, p.u, two_n);
-  const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), a)), u = vf_sub(t, vf_set1(0.5f));
-  const vf q = vf_mul(t, vf_fma(vf_fma(v_gelu_p_head(u), u, vf_set1(GLK_GELU_D1)), u,
-                                vf_set1(GLK_GELU_D0)));
+  vf a, e, q;
+  v_plain_gelu_eq(g, &a, &e, &q);
   const vf eq = vf_mul(e, q);
   *ok = vf_lt(a, vf_set1(GLK_SCREEN_GELU_AMAX));
   return vf_mul(vf_mul(v, g), vf_select(vf_lt(g, v0()), eq, vf_sub(v1(), eq)));
@@ -144,12 +153,8 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
  * range the error bounds cover. 0 where there is no first pass. */
 GLK_VINLINE int v_backward_plain_gelu(vf v, vf g, vf dy, vf *dv, vf *dg, vf *num, vf *den,
                                       vm *ok) {
-  const vf a = vf_abs(g), h = vf_mul(a, a), mhalf = vf_set1(-0.5f);
-  const fexp p = v_fexp_parts(vf_mul(h, mhalf), vf_mul(vf_fms(a, a, h), mhalf), 1, 0);
-  const vf two_n = vf_shl23(p.t), e = vf_fma(two_n, p.u, two_n);
-  const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), a)), u = vf_sub(t, vf_set1(0.5f));
-  const vf q = vf_mul(t, vf_fma(vf_fma(v_gelu_p_head(u), u, vf_set1(GLK_GELU_D1)), u,
-                                vf_set1(GLK_GELU_D0)));
+  vf a, e, q;
+  v_plain_gelu_eq(g, &a, &e, &q);
   const vf ac = vf_mul(a, vf_set1(0x1.988454p-2f)); /* a / sqrt(2 pi) */
   const vf eq = vf_mul(e, q), ed = vf_mul(e, vf_sub(q, ac));
   const vm neg = vf_lt(g, v0());
