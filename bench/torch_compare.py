@@ -30,6 +30,9 @@ What is timed on the PyTorch side (last axis, value first, gate second):
                (relu has no out= form) and its backward threshold_backward
   bilinear fwd g * v; mul(g, v, out=y)
   bilinear bwd autograd of g * v; mul.out(dy, g), mul.out(dy, v) into dx
+Contenders that allocate (F.glu, act(g)*v, mul(act(g),v,out=y), autograd)
+are timed in a rotation of their own, the others (glukit among them) in
+another: see run_case.
 GB/s counts the bytes of X + Y (forward) or X + dY + dX (backward) for
 every contender, whatever extra traffic its temporaries cause. Python call
 overhead is in every number, so for tiny shapes (8x64) these measure call
@@ -50,6 +53,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -126,6 +130,12 @@ def bilinear_contenders(backward, x, y, dy, dx):
     return [("g*v", lambda: g * v), ("mul(g,v,out=y)", lambda: torch.mul(g, v, out=y))]
 
 
+def allocates(name):
+    """Whether a contender allocates (and frees) a tensor of X's order."""
+    return (name.startswith("autograd") or name in ("F.glu", "g*v")
+            or name.endswith("(g)*v") or re.match(r"mul\(\w+\(g\),", name) is not None)
+
+
 def per_call(fn, batch):
     start = time.perf_counter()
     for _ in range(batch):
@@ -173,14 +183,28 @@ def run_case(shape, dtype_name, act, backward, threads, reps, tensors):
     ref = theirs[0][1]()
     ref = ref[0] if isinstance(ref, tuple) else ref
     check_same_result(act, backward, mine, ref, x.dtype)
-    times, reps = time_alternately([ours] + theirs, reps)
+    everyone = [ours] + theirs
+    timed = {}
+    # The forms that allocate and free are timed apart from the rest: on
+    # some machines (this project's VM) the calls right after a large tensor
+    # is freed run several times slower, PyTorch's own kernels as much as
+    # glukit's, and in one rotation that penalty lands on whichever
+    # contender follows the allocating one. Apart, each allocating form
+    # follows itself and pays its own, as it would in a training loop.
+    for group in ([c for c in everyone if not allocates(c[0])],
+                  [c for c in everyone if allocates(c[0])]):
+        if group:
+            times, group_reps = time_alternately(group, reps)
+            for (name, _), t in zip(group, times):
+                timed[name] = (t, group_reps)
     nbytes = x.numel() * x.element_size() * (2.5 if backward else 1.5)
     rows = []
-    for (name, _), t in zip([ours] + theirs, times):
+    for name, _ in everyone:
+        t, r = timed[name]
         rows.append({"shape": list(shape), "dtype": dtype_name, "act": act,
                      "direction": "backward" if backward else "forward",
-                     "threads": threads, "impl": name, "reps": reps, "time_s": t,
-                     "gbps": nbytes / t / 1e9, "glukit_speedup": t / times[0]})
+                     "threads": threads, "impl": name, "reps": r, "time_s": t,
+                     "gbps": nbytes / t / 1e9, "glukit_speedup": t / timed["glukit"][0]})
     return rows
 
 
