@@ -212,10 +212,11 @@ static int exact_result(glk_dtype dt, long double x) {
   return x == 0 || isinf(x) || fabsl(x) >= min_normal;
 }
 
-/* README's first known SIMD limit: act(g) (act'(g)'s terms for dg) is
- * itself below f32's normal range and meets an infinite factor (v, dy or
+/* README's first known SIMD limit: act(g) is itself below f32's normal
+ * range because g is (|g| < 2^-126) and meets an infinite factor (v, dy or
  * v dy): an act rounded to 0 may give NaN. (A finite factor costs nothing:
- * the fast paths carry act as hi + lo and form deep tails in f64.) */
+ * the fast paths carry act as hi + lo. Deep tails are not in it: they keep
+ * e^-|s| nonzero, so an infinite factor gives the oracle's infinity.) */
 static int simd_limit_applies(glk_dtype dt, glk_act act, int q, long double v, long double g,
                               long double dy) {
   if (glk_default_isa() == GLK_ISA_SCALAR || dt == GLK_DTYPE_F64) return 0;
@@ -223,7 +224,7 @@ static int simd_limit_applies(glk_dtype dt, glk_act act, int q, long double v, l
   oracle_backward(act, 1, g, 1, &oracle_default_params, &a, &da, &sc);
   const long double f = q == 2 ? sc : fabsl(a);
   const long double other = q == 0 ? fabsl(v) : q == 1 ? fabsl(dy) : fabsl(v * dy);
-  return isinf(other) && f != 0 && f < 0x1p-126L;
+  return isinf(other) && f != 0 && f < 0x1p-126L && fabsl(g) < 0x1p-126L;
 }
 
 /* NULL when `got` meets the expectation `want`, else why not. */

@@ -63,6 +63,16 @@ template <class R> __device__ __forceinline__ bool m_isinf(R x) { return isinf(x
 template <class R> __device__ __forceinline__ bool m_isnan(R x) { return isnan(x); }
 template <class R> __device__ __forceinline__ bool m_isfinite(R x) { return isfinite(x); }
 
+/* x, or where x underflowed to 0 though its exact value is not 0 (a deep
+ * tail), the least R of the exact value's sign, as in the reference
+ * (F(kept)): v = inf times it is inf, a finite v gives a signed zero. */
+template <class R> __device__ __forceinline__ R least();
+template <> __device__ __forceinline__ float least<float>() { return 0x1p-149f; }
+template <> __device__ __forceinline__ double least<double>() { return 0x1p-1074; }
+template <class R> __device__ __forceinline__ R kept(R x, R sign) {
+  return x == R(0) ? m_copysign(least<R>(), sign) : x;
+}
+
 /* sigma(x + lo), sigma(-(x + lo)) and their product, lo a small correction
  * (|lo| << ulp-scale of x; 0 when x is not finite). e^-|x| never
  * overflows; NaN gives NaN. */
@@ -104,8 +114,9 @@ __device__ __forceinline__ void xsig2(R x, R b_hi, R b_lo, R &y, R &d) {
   R lo = m_fma(b_hi, x, -bx) + b_lo * x;
   if (!m_isfinite(bx)) lo = R(0);
   const Sig<R> S = sig3(bx, lo);
-  y = x * S.s;
+  y = x == R(0) ? x * S.s : kept(x * S.s, x);
   d = S.s + (S.t == R(0) ? R(0) : (bx + lo) * S.t);
+  if (d == R(0) && bx < R(0)) d = -least<R>(); /* deep tail: negative */
 }
 
 /* GELU: g Phi(g), Phi(g) = erfc(-g/sqrt2)/2, with the rounding error of
@@ -126,9 +137,10 @@ template <class R> __device__ __forceinline__ void gelu2(R g, R &y, R &d) {
   if (E > R(0)) E = m_fma(R(-0.5) * g2e, E, E);
   const R e = m_erfc(x) - dx * C::two_over_sqrtpi * E;
   const R cdf = R(0.5) * e;
-  y = g * cdf;
+  y = g == R(0) ? g * cdf : kept(g * cdf, g);
   const R pdf = C::inv_sqrt_2pi * E;
   d = cdf + (pdf == R(0) ? R(0) : g * pdf);
+  if (d == R(0) && g < R(0)) d = -least<R>(); /* deep tail: negative */
 }
 
 /* 2u = 2 sqrt(2/pi) (g + 0.044715 g^3) as hi + lo (error-free products
@@ -161,9 +173,10 @@ template <class R> __device__ __forceinline__ void gelu_tanh2(R g, R &y, R &d) {
   R u, ue;
   gelu_tanh_u2(g, u, ue);
   const Sig<R> S = sig3(u, ue);
-  y = g * S.s;
+  y = g == R(0) ? g * S.s : kept(g * S.s, g);
   d = S.t == R(0) ? S.s
                   : S.s + g * R(2) * S.t * C::k * (R(1) + C::three_c * g * g);
+  if (d == R(0) && g < R(0)) d = -least<R>(); /* deep tail: negative */
 }
 
 /* act(g) and act'(g) for y = v act(g); swiglu_oai is in cuda_elem.cuh. */
@@ -171,8 +184,8 @@ template <int ACT, class R> __device__ __forceinline__ void act2(R g, R &a, R &d
   typedef Cst<R> C;
   if (ACT == GLK_ACT_GLU) {
     const Sig<R> S = sig3(g, R(0));
-    a = S.s;
-    d = S.t;
+    a = m_isinf(g) ? S.s : kept(S.s, R(1));
+    d = m_isinf(g) ? S.t : kept(S.t, R(1));
   } else if (ACT == GLK_ACT_SWIGLU) {
     xsig2(g, R(1), R(0), a, d);
   } else if (ACT == GLK_ACT_GEGLU) {

@@ -65,7 +65,7 @@ def relu(g):
 def activation(g, act, alpha=1.702):
     """act(g) in float64, in stable forms (erfc, 2 sigmoid(2u))."""
     if act == "glu":
-        return sigmoid(g)
+        return kept(sigmoid(g), g, torch.ones_like(g))
     if act == "swiglu":
         a = g * sigmoid(g)
     elif act == "geglu":
@@ -84,7 +84,16 @@ def activation(g, act, alpha=1.702):
     else:
         raise ValueError(act)
     # The limit at -inf is -0; the formula alone gives -inf * 0 = NaN.
-    return torch.where(g == -math.inf, torch.full_like(g, -0.0), a)
+    a = torch.where(g == -math.inf, torch.full_like(g, -0.0), a)
+    return kept(a, g, g)
+
+
+def kept(a, g, sign):
+    """Where act(g) underflowed float64 though it is not 0 (a deep tail),
+    the least float64 of its sign, as the library documents: v = inf then
+    gives inf, a finite v the exact product's signed zero."""
+    tiny = torch.full_like(a, 5e-324).copysign(sign)
+    return torch.where((a == 0) & torch.isfinite(g) & (g != 0), tiny, a)
 
 
 def split(x, dim, gate, layout):

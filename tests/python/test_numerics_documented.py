@@ -91,6 +91,26 @@ def test_zero_times_infinity_is_nan(dtype):
     assert math.isnan(glukit.forward(fused(math.inf, -1.0, dtype), act="reglu").item())
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("act", ["glu", "swiglu", "geglu", "geglu_tanh", "geglu_quick"])
+def test_infinity_times_an_underflowed_activation_is_infinite(act, dtype):
+    # act(g) in its deep tail underflows even the working precision, but it
+    # is not 0: v = +-inf gives +-inf with act's sign, and so do dy = inf
+    # (dv) and v = inf (dg, act' < 0 there, > 0 for glu). PyTorch: NaN.
+    g = -1e4 if dtype == torch.float64 else -800.0
+    sign = 1 if act == "glu" else -1
+    for v in (math.inf, -math.inf):
+        y = glukit.forward(fused(v, g, dtype), act=act).item()
+        assert y == sign * v, (v, y)
+    dx = glukit.backward(fused(math.inf, g, dtype), torch.full((1, 1), math.inf, dtype=dtype),
+                         act=act)
+    assert dx[0, 0].item() == sign * math.inf
+    assert dx[0, 1].item() == math.inf if act == "glu" else -math.inf
+    # a finite v still gives the exact product's signed zero
+    y = glukit.forward(fused(2.0, g, dtype), act=act).item()
+    assert y == 0 and math.copysign(1, y) == sign
+
+
 def test_pytorch_differs_where_documented():
     # The reason the rows above exist: PyTorch 1.13 gives NaN at -inf.
     if not math.isnan(F.silu(torch.tensor(-math.inf)).item()):

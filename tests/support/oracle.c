@@ -13,6 +13,13 @@ const oracle_params oracle_default_params = {1.702, 7.0L};
  * which dominated the exhaustive f32 sweep). */
 #define ORACLE_EXPL_MAX 11357.0L
 
+/* A factor that underflowed to 0 though its exact value is not 0 counts as
+ * the least long double of the exact sign, as the library documents: an
+ * infinite v or dy times it is infinite, a finite one a signed zero. */
+static long double nonzero(long double x, long double sign) {
+  return x == 0 ? copysignl(LDBL_TRUE_MIN, sign) : x;
+}
+
 static long double sig(long double x) {
   if (-x > ORACLE_EXPL_MAX) return 0.0L;
   return 1.0L / (1.0L + expl(-x));
@@ -21,14 +28,16 @@ static long double sig(long double x) {
 /* x sigmoid(b x) as a quotient; its infinite limits by hand. */
 static long double x_sig(long double x, long double b) {
   if (isinf(x)) return (b * x > 0) ? x : copysignl(0.0L, x);
-  if (-b * x > ORACLE_EXPL_MAX) return x / INFINITY;
-  return x / (1.0L + expl(-b * x));
+  if (x == 0) return x * 0.5L;
+  if (-b * x > ORACLE_EXPL_MAX) return nonzero(0.0L, x);
+  return nonzero(x / (1.0L + expl(-b * x)), x);
 }
 
 static long double dx_sig(long double x, long double b) {
   if (isinf(x)) return (b * x > 0) ? 1.0L : 0.0L;
   const long double s = sig(b * x), t = sig(-b * x);
-  return s + (s * t == 0 ? 0.0L : b * x * s * t);
+  const long double d = s + (s * t == 0 ? 0.0L : b * x * s * t);
+  return (d == 0 && b * x < 0) ? -LDBL_TRUE_MIN : d; /* negative deep tail */
 }
 
 static const long double kInvSqrt2 = 0.707106781186547524400844362104849039L;
@@ -54,15 +63,16 @@ static long double gelu_tanh_2u(long double g) {
 
 static long double act_of(glk_act act, long double g) {
   switch (act) {
-    case GLK_ACT_GLU: return sig(g);
+    case GLK_ACT_GLU: return isinf(g) ? sig(g) : nonzero(sig(g), 1.0L);
     case GLK_ACT_SWIGLU: return x_sig(g, 1.0L);
     case GLK_ACT_GEGLU:
       if (isinf(g)) return g > 0 ? g : -0.0L;
-      return g * normal_cdf(g);
+      return g == 0 ? g * 0.5L : nonzero(g * normal_cdf(g), g);
     case GLK_ACT_GEGLU_TANH:
       if (isinf(g)) return g > 0 ? g : -0.0L;
-      if (-gelu_tanh_2u(g) > ORACLE_EXPL_MAX) return g / INFINITY;
-      return g / (1.0L + expl(-gelu_tanh_2u(g)));
+      if (g == 0) return g * 0.5L;
+      if (-gelu_tanh_2u(g) > ORACLE_EXPL_MAX) return nonzero(0.0L, g);
+      return nonzero(g / (1.0L + expl(-gelu_tanh_2u(g))), g);
     case GLK_ACT_GEGLU_QUICK: return x_sig(g, 1.702L);
     case GLK_ACT_REGLU: return g < 0 ? 0.0L : g; /* -0 and NaN pass */
     case GLK_ACT_BILINEAR: return g;
@@ -75,7 +85,7 @@ static long double dact_of(glk_act act, long double g, long double *scale) {
   *scale = 1.0L;
   if (isnan(g)) return g;
   switch (act) {
-    case GLK_ACT_GLU: return sig(g) * sig(-g);
+    case GLK_ACT_GLU: return isinf(g) ? 0.0L : nonzero(sig(g) * sig(-g), 1.0L);
     case GLK_ACT_SWIGLU:
       *scale = isinf(g) ? 1.0L : sig(g) * (1.0L + fabsl(g) * sig(-g));
       return dx_sig(g, 1.0L);
@@ -85,7 +95,7 @@ static long double dact_of(glk_act act, long double g, long double *scale) {
       const long double pdf = kInvSqrt2Pi * expl(-0.5L * g * g);
       const long double gp = pdf == 0 ? 0.0L : g * pdf;
       *scale = cdf + fabsl(gp);
-      return cdf + gp;
+      return (cdf + gp == 0 && g < 0) ? -LDBL_TRUE_MIN : cdf + gp;
     }
     case GLK_ACT_GEGLU_TANH: {
       if (isinf(g)) return g > 0 ? 1.0L : 0.0L;
@@ -95,7 +105,7 @@ static long double dact_of(glk_act act, long double g, long double *scale) {
           t == 0 ? 0.0L
                  : g * t * 2.0L * kSqrt2OverPi * (1.0L + 0.134145L * g * g);
       *scale = s + fabsl(tail);
-      return s + tail;
+      return (s + tail == 0 && g < 0) ? -LDBL_TRUE_MIN : s + tail;
     }
     case GLK_ACT_GEGLU_QUICK:
       *scale = isinf(g) ? 1.0L : sig(1.702L * g) * (1.0L + fabsl(1.702L * g) * sig(-1.702L * g));

@@ -15,7 +15,9 @@
 #define M(fn) fn
 #define RL(x) x
 #define GLK_INV_SQRT2_LO (-4.833646656726456518593584e-17)
+#define R_TRUE_MIN DBL_TRUE_MIN
 #include "ref_math_tmpl.h"
+#undef R_TRUE_MIN
 #undef R
 #undef F
 #undef M
@@ -33,7 +35,9 @@
 #define F(name) glk_##name##_l
 #define M(fn) fn##l
 #define RL(x) x##L
+#define R_TRUE_MIN LDBL_TRUE_MIN
 #include "ref_math_tmpl.h"
+#undef R_TRUE_MIN
 #undef R
 #undef F
 #undef M

@@ -3,7 +3,7 @@
  * precision R by ref_math.h (double for f32/f16/bf16, long double for f64).
  * Expects: R (the type), F(name) (suffixed function name), M(fn) (the libm
  * function for R), RL(x) (a literal of type R), GLK_INV_SQRT2_LO (the part
- * of 1/sqrt(2) below R's precision).
+ * of 1/sqrt(2) below R's precision), R_TRUE_MIN (R's least positive value).
  *
  * Choices that decide the numerics (see the README's table):
  * - 1 + erf(x) is evaluated as erfc(-x) and 1 + tanh(u) as 2 sigmoid(2u),
@@ -11,10 +11,24 @@
  * - x * sigmoid(b x) takes its limits at infinite x (+inf and -0 for b > 0)
  *   instead of the NaN of inf * 0;
  * - a product whose derivative factor is exactly 0 is 0 even when the
- *   polynomial beside it overflowed, so no NaN leaks out of a saturated tail.
+ *   polynomial beside it overflowed, so no NaN leaks out of a saturated tail;
+ * - a factor that underflows to 0 in R though its exact value is not 0 (a
+ *   deep tail, g < -745 for sigmoid in double) becomes R's least value of
+ *   the exact sign (F(kept)): an infinite v or dy times it is then the
+ *   exact product's infinity, not the NaN of inf * 0, and a finite one
+ *   still rounds to the exact product's signed zero.
  */
 
-static inline R F(sigmoid)(R x) { return RL(1.0) / (RL(1.0) + M(exp)(-x)); }
+/* x, or where x underflowed to 0, the least R of the exact value's sign. */
+static inline R F(kept)(R x, R sign) {
+  return x == 0 ? M(copysign)(R_TRUE_MIN, sign) : x;
+}
+
+/* Where e^-x overflows, 1/(1 + e^-x) is e^x: a subnormal, or 0 below. */
+static inline R F(sigmoid)(R x) {
+  const R d = M(exp)(-x);
+  return isinf(d) ? M(exp)(x) : RL(1.0) / (RL(1.0) + d);
+}
 
 /* x * sigmoid(b x), with the limits at infinite x. */
 static inline R F(xsig)(R x, R b) {
@@ -22,7 +36,8 @@ static inline R F(xsig)(R x, R b) {
     if (b == 0) return x * RL(0.5);
     return (b * x > 0) ? x : M(copysign)(RL(0.0), x);
   }
-  return x * F(sigmoid)(b * x);
+  if (x == 0) return x * F(sigmoid)(b * x);
+  return F(kept)(x * F(sigmoid)(b * x), x);
 }
 
 /* d/dx x sigmoid(b x) = s(bx) + bx s(bx) s(-bx). */
@@ -33,7 +48,9 @@ static inline R F(dxsig)(R x, R b) {
     return (s > 0) ? RL(1.0) : RL(0.0);
   }
   const R t = F(sigmoid)(s) * F(sigmoid)(-s);
-  return F(sigmoid)(s) + (t == 0 ? RL(0.0) : s * t);
+  const R r = F(sigmoid)(s) + (t == 0 ? RL(0.0) : s * t);
+  /* 0 only in the deep tail s << 0, where the exact value is negative */
+  return (r == 0 && s < 0) ? -R_TRUE_MIN : r;
 }
 
 /*
@@ -54,7 +71,8 @@ static inline R F(normal_cdf)(R g) {
 
 static inline R F(gelu)(R g) {
   if (isinf(g)) return g > 0 ? g : RL(-0.0);
-  return g * F(normal_cdf)(g);
+  if (g == 0) return g * RL(0.5);
+  return F(kept)(g * F(normal_cdf)(g), g);
 }
 
 static inline R F(dgelu)(R g) {
@@ -62,7 +80,8 @@ static inline R F(dgelu)(R g) {
   const R inv_sqrt_2pi =
       RL(0.39894228040143267793994605993438186847585863116493);
   const R pdf = inv_sqrt_2pi * M(exp)(RL(-0.5) * g * g);
-  return F(normal_cdf)(g) + (pdf == 0 ? RL(0.0) : g * pdf);
+  const R r = F(normal_cdf)(g) + (pdf == 0 ? RL(0.0) : g * pdf);
+  return (r == 0 && g < 0) ? -R_TRUE_MIN : r; /* deep tail: negative */
 }
 
 /* tanh form: g/2 (1 + tanh u) = g sigmoid(2u), u = k (g + c g^3). */
@@ -73,7 +92,8 @@ static inline R F(gelu_tanh_u2)(R g) {
 
 static inline R F(gelu_tanh)(R g) {
   if (isinf(g)) return g > 0 ? g : RL(-0.0);
-  return g * F(sigmoid)(F(gelu_tanh_u2)(g));
+  if (g == 0) return g * RL(0.5);
+  return F(kept)(g * F(sigmoid)(F(gelu_tanh_u2)(g)), g);
 }
 
 static inline R F(dgelu_tanh)(R g) {
@@ -82,7 +102,7 @@ static inline R F(dgelu_tanh)(R g) {
   const R u2 = F(gelu_tanh_u2)(g);
   const R s = F(sigmoid)(u2);
   const R t = s * F(sigmoid)(-u2); /* s(1-s) without cancellation */
-  if (t == 0) return s;
+  if (t == 0) return s == 0 ? -R_TRUE_MIN : s; /* deep tail: negative */
   /* d/dg of g s(2u) = s + g * 2 s(1-s) * k (1 + 3c g^2) */
   return s + g * RL(2.0) * t * k * (RL(1.0) + RL(3.0) * RL(0.044715) * g * g);
 }
@@ -100,7 +120,7 @@ static inline R F(drelu)(R g) {
  */
 static inline R F(act)(glk_act act, R g) {
   switch (act) {
-    case GLK_ACT_GLU: return F(sigmoid)(g);
+    case GLK_ACT_GLU: return isinf(g) ? F(sigmoid)(g) : F(kept)(F(sigmoid)(g), 1);
     case GLK_ACT_SWIGLU: return F(xsig)(g, RL(1.0));
     case GLK_ACT_GEGLU: return F(gelu)(g);
     case GLK_ACT_GEGLU_TANH: return F(gelu_tanh)(g);
@@ -112,7 +132,8 @@ static inline R F(act)(glk_act act, R g) {
 
 static inline R F(dact)(glk_act act, R g) {
   switch (act) {
-    case GLK_ACT_GLU: return F(sigmoid)(g) * F(sigmoid)(-g);
+    case GLK_ACT_GLU:
+      return isinf(g) ? RL(0.0) : F(kept)(F(sigmoid)(g) * F(sigmoid)(-g), 1);
     case GLK_ACT_SWIGLU: return F(dxsig)(g, RL(1.0));
     case GLK_ACT_GEGLU: return F(dgelu)(g);
     case GLK_ACT_GEGLU_TANH: return F(dgelu_tanh)(g);

@@ -143,10 +143,6 @@ GLK_VINLINE vf v_finish_grad(vf f, vf w, vf w2, const vexp *ex, vm mask) {
   return vf_select(fix, vf_mul3_pow2(f, w, w2, en), r);
 }
 
-/* Where the reference's double e^-|s| is exactly 0 (s < -709.78: its
- * 1 + e^-s overflows), its activation factor is an exact zero too. */
-GLK_VINLINE vm v_ref_zero(vf s) { return vf_lt(s, vf_set1(-709.78f)); }
-
 /* The deep tails' numerators: x clamped to +-2^100 (beyond, e^bx is 0). */
 GLK_VINLINE vf v_clamp_deep(vf x) {
   return vf_max_c(vf_min_c(x, vf_set1(0x1p100f)), vf_set1(-0x1p100f));
@@ -168,10 +164,14 @@ typedef struct sig_parts {
   vf s;    /* s (high part) */
   vm neg;  /* s < 0 */
   vm fin;  /* s < 0 and deep: where a product with e^-|s| must be finished */
+  vm inf;  /* the gate is infinite: e^-|s| is exactly 0 (elsewhere it stays
+            * nonzero, its argument clamped at -400, as the reference keeps
+            * its underflowed factors, so inf times it is inf) */
 } sig_parts;
 
-GLK_VINLINE sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
+GLK_VINLINE sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo, vm inf) {
   sig_parts q;
+  q.inf = inf;
   q.s = s_hi;
   q.ex = v_exp_neg_abs(s_hi, s_lo, has_lo);
   q.den = vf_add(v1(), q.ex.e);
@@ -182,9 +182,10 @@ GLK_VINLINE sig_parts v_sig_parts2(vf s_hi, vf s_lo, int has_lo) {
 
 /* s = b x with b = b_hi + b_lo (b_is_one: b = 1 exactly). */
 GLK_VINLINE sig_parts v_sig_parts(vf x, vf b_hi, vf b_lo, int b_is_one) {
-  if (b_is_one) return v_sig_parts2(x, v0(), 0);
+  const vm inf = vf_eq(vf_abs(x), vf_set1(INFINITY));
+  if (b_is_one) return v_sig_parts2(x, v0(), 0, inf);
   const vf s = vf_mul(b_hi, x);
-  return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))), 1);
+  return v_sig_parts2(s, vf_fma(b_lo, x, vf_fma(b_hi, x, vf_neg(s))), 1, inf);
 }
 
 /* num / (1 + e) */
@@ -201,23 +202,23 @@ GLK_VINLINE vf v_over_den(vf num, const sig_parts *q) {
 
 /* w sigmoid(s) w2 = (s < 0 ? w e : w) / (1 + e) w2 */
 GLK_VINLINE vf v_mul_sig(vf w, vf w2, const sig_parts *q) {
-  vf f = v_over_den(vf_select(q->neg, q->ex.es, v1()), q);
-  f = vf_select(v_ref_zero(q->s), v0(), f);
+  const vf f = vf_select(vm_and(q->neg, q->inf), v0(),
+                         v_over_den(vf_select(q->neg, q->ex.es, v1()), q));
   return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w x sigmoid(s) w2 = (s < 0 ? x e w : x w) / (1 + e) w2; x e never meets
- * inf * 0 */
+ * inf * 0. Deep lanes keep e^-|s| nonzero (its argument clamped at -400),
+ * as the reference keeps its factor: an infinite w gives the exact inf. */
 GLK_VINLINE vf v_mul_xsig(vf w, vf w2, vf x, const sig_parts *q) {
   vf f = v_over_den(vf_select(q->neg, vf_mul(v_clamp_deep(x), q->ex.es), x), q);
-  f = vf_select(v_ref_zero(q->s), vf_mul(v_finite(x), v0()), f); /* signed 0 */
+  f = vf_select(vm_and(q->neg, q->inf), vf_mul(v_finite(x), v0()), f); /* signed 0 */
   return v_finish(f, w, w2, &q->ex, q->fin);
 }
 
 /* w sigmoid'(s) w2 = w e / (1 + e)^2 w2 */
 GLK_VINLINE vf v_mul_dsig(vf w, vf w2, const sig_parts *q) {
-  vf f = v_over_den(v_over_den(q->ex.es, q), q);
-  f = vf_select(v_ref_zero(vf_neg(vf_abs(q->s))), v0(), f);
+  const vf f = vf_select(q->inf, v0(), v_over_den(v_over_den(q->ex.es, q), q));
   return v_finish_grad(f, w, w2, &q->ex, q->ex.deep);
 }
 
@@ -232,9 +233,7 @@ GLK_VINLINE vf v_mul_dxsig(vf w, vf w2, vf k, const sig_parts *q) {
   const vf neg = vf_mul(q->ex.es, vf_add(v1(), v_over_den(kf, q)));
   const vf pos = vf_add(v1(), v_over_den(vf_mul(kf, q->ex.e), q));
   vf num = v_plus_zero(vf_select(q->neg, neg, pos));
-  /* Where the reference's double e^-|s| is 0 (s < -709.78), its derivative
-   * is exactly +0; m 2^n would round to a zero of the product's sign. */
-  num = vf_select(v_ref_zero(q->s), v0(), num);
+  num = vf_select(vm_and(q->neg, q->inf), v0(), num);
   return v_finish_grad(v_over_den(num, q), w, w2, &q->ex, q->fin);
 }
 
@@ -249,6 +248,7 @@ typedef struct gelu_parts {
   vexp ex; /* e^(-g^2/2) */
   vf q;    /* Q(|g|) */
   vm neg;  /* g < 0 */
+  vm inf;  /* g is infinite: e^(-g^2/2) is exactly 0 (elsewhere nonzero) */
 } gelu_parts;
 
 GLK_VINLINE gelu_parts v_gelu_parts(vf g) {
@@ -271,13 +271,13 @@ GLK_VINLINE gelu_parts v_gelu_parts(vf g) {
   p = vf_fma(p, t, vf_set1(0x1.105926p-3f));
   r.q = vf_mul(t, p);
   r.neg = vf_lt(g, v0());
+  r.inf = vf_eq(vf_abs(g), vf_set1(INFINITY));
   return r;
 }
 
 /* w g Phi(g) w2: g < 0: g e Q w w2 (scaled); g >= 0: g w (1 - e Q) w2. */
 GLK_VINLINE vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
-  /* beyond g = -38.6 the reference's Phi is 0 in double: g * 0 exactly */
-  const vf neg = vf_select(vf_lt(g, vf_set1(-38.6047f)), vf_mul(v_finite(g), v0()),
+  const vf neg = vf_select(r->inf, vf_mul(v_finite(g), v0()),
                            vf_mul(vf_mul(v_clamp_deep(g), r->ex.es), r->q));
   const vf pos = vf_mul(vf_mul(vf_mul(vf_fnma(r->ex.e, r->q, v1()), g), w), w2);
   return vf_select(r->neg, v_finish(neg, w, w2, &r->ex, r->ex.deep), pos);
@@ -287,8 +287,7 @@ GLK_VINLINE vf v_mul_gelu(vf w, vf w2, vf g, const gelu_parts *r) {
 GLK_VINLINE vf v_mul_dgelu(vf w, vf w2, vf g, const gelu_parts *r) {
   const vf c = vf_set1(0x1.988454p-2f); /* 1/sqrt(2 pi) */
   const vf gf = v_finite(g);
-  /* beyond g = -38.6 the reference's e^(-g^2/2) is 0 in double: exactly +0 */
-  const vf neg = vf_select(vf_lt(g, vf_set1(-38.6047f)), v0(),
+  const vf neg = vf_select(r->inf, v0(),
                            v_plus_zero(vf_mul(r->ex.es, vf_fma(v_clamp_deep(g), c, r->q))));
   const vf pos = vf_add(vf_fnma(r->ex.e, r->q, v1()), vf_mul(vf_mul(gf, c), r->ex.e));
   return v_finish_grad(vf_select(r->neg, neg, pos), w, w2, &r->ex,
@@ -311,7 +310,7 @@ GLK_VINLINE sig_parts v_gelu_tanh_parts(vf g) {
   const vf il = vf_add(vf_add(vf_sub(c0h, vf_sub(ih, bb)), vf_sub(ph, bb)), vf_add(pl, c0l));
   const vf uh = vf_mul(gc, ih);
   const vf ul = vf_fma(gc, il, vf_fma(gc, ih, vf_neg(uh)));
-  return v_sig_parts2(uh, ul, 1);
+  return v_sig_parts2(uh, ul, 1, vf_eq(vf_abs(g), vf_set1(INFINITY)));
 }
 
 /* k = g d(2u)/dg = g (2k + 6kc g^2) */
