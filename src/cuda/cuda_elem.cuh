@@ -78,14 +78,15 @@ __device__ __forceinline__ Oai<double> oai_d(const ActParams &ap) {
 template <int ACT, class R>
 __device__ __forceinline__ R fwd_r(R v, R g, const Oai<R> &o) {
   R a, d;
+  bool ta, td;
   if (ACT == GLK_ACT_SWIGLU_OAI) {
     const R gc = g > o.lim_cmp ? o.lim : g;
     const R vc = v > o.lim_cmp ? o.lim : (v < -o.lim_cmp ? -o.lim : v);
-    xsig2(gc, o.a_hi, o.a_lo, a, d);
-    return a * (vc + R(1));
+    xsig2(gc, o.a_hi, o.a_lo, a, d, ta, td);
+    return a * (vc + R(1)); /* vc + 1 is finite: a kept zero stays 0 */
   }
-  act2<ACT>(g, a, d);
-  return v * a;
+  act2<ACT>(g, a, d, ta, td);
+  return mul_kept(v, a, ta);
 }
 
 /* |p| is a normal number of R, or the product x*y is exactly what the
@@ -103,22 +104,25 @@ template <class R> __device__ __forceinline__ bool product_ok(R p, R x, R y) {
 template <int ACT, class R>
 __device__ __forceinline__ bool bwd_r(R v, R g, R dy, const Oai<R> &o, R &dv, R &dg) {
   R a, d;
+  bool ta, td;
   if (ACT == GLK_ACT_SWIGLU_OAI) {
     const R gc = g > o.lim_cmp ? o.lim : g;
     const R vc = v > o.lim_cmp ? o.lim : (v < -o.lim_cmp ? -o.lim : v);
-    xsig2(gc, o.a_hi, o.a_lo, a, d);
+    xsig2(gc, o.a_hi, o.a_lo, a, d, ta, td);
     /* the clamps' derivatives: 0 beyond the limits, NaN at a NaN v */
-    dv = (v > o.lim_cmp || v < -o.lim_cmp) ? R(0) : (m_isnan(v) ? v + v : dy * a);
+    dv = (v > o.lim_cmp || v < -o.lim_cmp) ? R(0)
+         : m_isnan(v)                       ? v + v
+                                            : mul_kept(dy, a, ta);
     const R m = vc + R(1);
     const R p = dy * m;
     const bool beyond = g > o.lim_cmp;
-    dg = beyond ? R(0) : p * d;
+    dg = beyond ? R(0) : mul_kept(p, d, td);
     return beyond || product_ok(p, dy, m);
   }
-  act2<ACT>(g, a, d);
-  dv = dy * a;
+  act2<ACT>(g, a, d, ta, td);
+  dv = mul_kept(dy, a, ta);
   const R p = dy * v;
-  dg = p * d;
+  dg = mul_kept(p, d, td);
   return product_ok(p, dy, v);
 }
 

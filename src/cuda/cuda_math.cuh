@@ -63,14 +63,17 @@ template <class R> __device__ __forceinline__ bool m_isinf(R x) { return isinf(x
 template <class R> __device__ __forceinline__ bool m_isnan(R x) { return isnan(x); }
 template <class R> __device__ __forceinline__ bool m_isfinite(R x) { return isfinite(x); }
 
-/* x, or where x underflowed to 0 though its exact value is not 0 (a deep
- * tail), the least R of the exact value's sign, as in the reference
- * (F(kept)): v = inf times it is inf, a finite v gives a signed zero. */
-template <class R> __device__ __forceinline__ R least();
-template <> __device__ __forceinline__ float least<float>() { return 0x1p-149f; }
-template <> __device__ __forceinline__ double least<double>() { return 0x1p-1074; }
-template <class R> __device__ __forceinline__ R kept(R x, R sign) {
-  return x == R(0) ? m_copysign(least<R>(), sign) : x;
+/* A factor that underflowed to 0 though its exact value is not 0 (a deep
+ * tail) is flagged (t) and kept as the zero of the exact value's sign: a
+ * finite multiplier then gives the exact product's signed zero and an
+ * infinite one its infinity (mul_kept), as the reference's least-value
+ * stand-in (F(kept)) does, without that value reaching an f64 output. */
+template <class R> __device__ __forceinline__ R kept(R x, R sign, bool &t) {
+  t = x == R(0);
+  return t ? m_copysign(R(0), sign) : x;
+}
+template <class R> __device__ __forceinline__ R mul_kept(R w, R a, bool t) {
+  return (t && m_isinf(w)) ? w * m_copysign(R(1), a) : w * a;
 }
 
 /* sigma(x + lo), sigma(-(x + lo)) and their product, lo a small correction
@@ -98,7 +101,8 @@ template <class R> __device__ __forceinline__ Sig<R> sig3(R x, R lo) {
 /* x sigma(b x) and its derivative, b = b_hi + b_lo; the reference's limits
  * at infinite x (+inf and -0 for b > 0, x/2 for b = 0). */
 template <class R>
-__device__ __forceinline__ void xsig2(R x, R b_hi, R b_lo, R &y, R &d) {
+__device__ __forceinline__ void xsig2(R x, R b_hi, R b_lo, R &y, R &d, bool &ty, bool &td) {
+  ty = td = false;
   if (m_isinf(x)) {
     if (b_hi == R(0) && b_lo == R(0)) {
       y = x * R(0.5);
@@ -114,16 +118,18 @@ __device__ __forceinline__ void xsig2(R x, R b_hi, R b_lo, R &y, R &d) {
   R lo = m_fma(b_hi, x, -bx) + b_lo * x;
   if (!m_isfinite(bx)) lo = R(0);
   const Sig<R> S = sig3(bx, lo);
-  y = x == R(0) ? x * S.s : kept(x * S.s, x);
+  y = x == R(0) ? x * S.s : kept(x * S.s, x, ty);
   d = S.s + (S.t == R(0) ? R(0) : (bx + lo) * S.t);
-  if (d == R(0) && bx < R(0)) d = -least<R>(); /* deep tail: negative */
+  if (bx < R(0)) d = kept(d, R(-1), td); /* deep tail: negative */
 }
 
 /* GELU: g Phi(g), Phi(g) = erfc(-g/sqrt2)/2, with the rounding error of
  * -g/sqrt2 corrected to first order (it is amplified by 2x^2 in the tail):
  * erfc(x + dx) ~ erfc(x) - dx 2/sqrt(pi) e^(-x^2). */
-template <class R> __device__ __forceinline__ void gelu2(R g, R &y, R &d) {
+template <class R>
+__device__ __forceinline__ void gelu2(R g, R &y, R &d, bool &ty, bool &td) {
   typedef Cst<R> C;
+  ty = td = false;
   if (m_isinf(g)) {
     y = g > R(0) ? g : R(-0.0);
     d = g > R(0) ? R(1) : R(0);
@@ -137,10 +143,10 @@ template <class R> __device__ __forceinline__ void gelu2(R g, R &y, R &d) {
   if (E > R(0)) E = m_fma(R(-0.5) * g2e, E, E);
   const R e = m_erfc(x) - dx * C::two_over_sqrtpi * E;
   const R cdf = R(0.5) * e;
-  y = g == R(0) ? g * cdf : kept(g * cdf, g);
+  y = g == R(0) ? g * cdf : kept(g * cdf, g, ty);
   const R pdf = C::inv_sqrt_2pi * E;
   d = cdf + (pdf == R(0) ? R(0) : g * pdf);
-  if (d == R(0) && g < R(0)) d = -least<R>(); /* deep tail: negative */
+  if (g < R(0)) d = kept(d, R(-1), td); /* deep tail: negative */
 }
 
 /* 2u = 2 sqrt(2/pi) (g + 0.044715 g^3) as hi + lo (error-free products
@@ -163,8 +169,10 @@ template <class R> __device__ __forceinline__ void gelu_tanh_u2(R g, R &u, R &ue
 
 /* tanh GELU: g/2 (1 + tanh u) = g sigma(2u); a saturated tail gives an
  * exact derivative s instead of 0 * inf. */
-template <class R> __device__ __forceinline__ void gelu_tanh2(R g, R &y, R &d) {
+template <class R>
+__device__ __forceinline__ void gelu_tanh2(R g, R &y, R &d, bool &ty, bool &td) {
   typedef Cst<R> C;
+  ty = td = false;
   if (m_isinf(g)) {
     y = g > R(0) ? g : R(-0.0);
     d = g > R(0) ? R(1) : R(0);
@@ -173,27 +181,30 @@ template <class R> __device__ __forceinline__ void gelu_tanh2(R g, R &y, R &d) {
   R u, ue;
   gelu_tanh_u2(g, u, ue);
   const Sig<R> S = sig3(u, ue);
-  y = g == R(0) ? g * S.s : kept(g * S.s, g);
+  y = g == R(0) ? g * S.s : kept(g * S.s, g, ty);
   d = S.t == R(0) ? S.s
                   : S.s + g * R(2) * S.t * C::k * (R(1) + C::three_c * g * g);
-  if (d == R(0) && g < R(0)) d = -least<R>(); /* deep tail: negative */
+  if (g < R(0)) d = kept(d, R(-1), td); /* deep tail: negative */
 }
 
-/* act(g) and act'(g) for y = v act(g); swiglu_oai is in cuda_elem.cuh. */
-template <int ACT, class R> __device__ __forceinline__ void act2(R g, R &a, R &d) {
+/* act(g) and act'(g) for y = v act(g), with their underflow flags (see
+ * kept); swiglu_oai is in cuda_elem.cuh. */
+template <int ACT, class R>
+__device__ __forceinline__ void act2(R g, R &a, R &d, bool &ta, bool &td) {
   typedef Cst<R> C;
+  ta = td = false;
   if (ACT == GLK_ACT_GLU) {
     const Sig<R> S = sig3(g, R(0));
-    a = m_isinf(g) ? S.s : kept(S.s, R(1));
-    d = m_isinf(g) ? S.t : kept(S.t, R(1));
+    a = m_isinf(g) ? S.s : kept(S.s, R(1), ta);
+    d = m_isinf(g) ? S.t : kept(S.t, R(1), td);
   } else if (ACT == GLK_ACT_SWIGLU) {
-    xsig2(g, R(1), R(0), a, d);
+    xsig2(g, R(1), R(0), a, d, ta, td);
   } else if (ACT == GLK_ACT_GEGLU) {
-    gelu2(g, a, d);
+    gelu2(g, a, d, ta, td);
   } else if (ACT == GLK_ACT_GEGLU_TANH) {
-    gelu_tanh2(g, a, d);
+    gelu_tanh2(g, a, d, ta, td);
   } else if (ACT == GLK_ACT_GEGLU_QUICK) {
-    xsig2(g, C::quick_hi, C::quick_lo, a, d);
+    xsig2(g, C::quick_hi, C::quick_lo, a, d, ta, td);
   } else if (ACT == GLK_ACT_REGLU) {
     a = g < R(0) ? R(0) : g; /* keeps -0 and NaN */
     d = m_isnan(g) ? g : (g > R(0) ? R(1) : R(0));

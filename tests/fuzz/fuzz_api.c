@@ -229,10 +229,12 @@ static void check_elem(cmp *k, const slot *out, const int64_t *oidx, int role,
   long double tail = ldexpl(fabsl(v) * (fabsl(dy) + (role == 0)) *
                                       (1 + fabsl(g)) * (1 + fabsl(k->o.alpha)), -210);
   /* GLUKIT_FUZZ_WAIVE=product: README's two known SIMD limits, exactly.
-   * (1) act(g) (for dg: the terms of act'(g)) is itself below f32's normal
-   * range and multiplies an infinite factor F (v for y, dy for dv, v dy for
-   * dg): an act rounded to 0 may give NaN. (The fast paths carry act as
-   * hi + lo and form the deep tails in f64, so a finite F costs nothing.)
+   * (1) act(g) is itself below f32's normal range outside the deep tails
+   * (x of x f(x) tiny: f(x) = act / x above the deep lanes' 2^-115) and
+   * multiplies an infinite factor F (v for y, dy for dv): an act rounded
+   * to 0 may give NaN. (The fast paths carry act as hi + lo and form the
+   * deep tails in f64, keeping them nonzero, so a finite F costs nothing
+   * and an infinite one gives the reference's infinity.)
    * (2) accumulate, and the gradient alone overflows f32: it is summed as
    * +-inf where the reference sums in double. */
   if (!k->exact && dt != GLK_DTYPE_F64 && getenv("GLUKIT_FUZZ_WAIVE") &&
@@ -241,13 +243,19 @@ static void check_elem(cmp *k, const slot *out, const int64_t *oidx, int role,
     oracle_backward(k->o.act, 1, g, 1, &p, &udv, &udg, &uscale);
     const long double f = role == 2 ? uscale : fabsl(udv);
     const long double factor = role == 0 ? fabsl(v) : role == 1 ? fabsl(dy) : fabsl(v * dy);
-    if (isinf(factor) && f != 0 && f < 0x1p-126L) return; /* (1) */
+    const long double x =
+        k->o.act == GLK_ACT_SWIGLU_OAI && g > k->o.limit ? (long double)k->o.limit : g;
+    if (role != 2 && k->o.act != GLK_ACT_GLU && isinf(factor) && f != 0 &&
+        f < 0x1p-126L && f / fabsl(x) >= 0x1p-116L)
+      return; /* (1) */
     if (k->o.accumulate && role && fabsl(grad) >= 0x1.ffffffp127L) return;
   }
   if (!(tail == tail) || isinf(tail)) tail = 0;
-  /* The same limit where the other factors reach 2^63 (e.g. dy = inf):
-   * the tail's 0 then gives 0, NaN or a finite sum instead. Documented. */
-  if (!k->exact && !(fabsl(v) * fabsl(dy ? dy : 1) * (1 + fabsl(g)) < 0x1p63L)) {
+  /* The same limit where the other, finite factors reach 2^63: the tail's
+   * 0 then gives 0 or a finite sum instead. Documented. (Infinite ones
+   * meet a nonzero tail and give the reference's infinity.) */
+  if (!k->exact && isfinite(v) && isfinite(dy) &&
+      !(fabsl(v) * fabsl(dy ? dy : 1) * (1 + fabsl(g)) < 0x1p63L)) {
     long double unit_dv, unit_dg, unit_scale;
     oracle_backward(k->o.act, 1, g, 1, &p, &unit_dv, &unit_dg, &unit_scale);
     const long double factor = role == 2 ? unit_scale : fabsl(unit_dv);

@@ -105,7 +105,7 @@ def test_infinity_times_an_underflowed_activation_is_infinite(act, dtype):
     dx = glukit.backward(fused(math.inf, g, dtype), torch.full((1, 1), math.inf, dtype=dtype),
                          act=act)
     assert dx[0, 0].item() == sign * math.inf
-    assert dx[0, 1].item() == math.inf if act == "glu" else -math.inf
+    assert dx[0, 1].item() == (math.inf if act == "glu" else -math.inf)
     # a finite v still gives the exact product's signed zero
     y = glukit.forward(fused(2.0, g, dtype), act=act).item()
     assert y == 0 and math.copysign(1, y) == sign
