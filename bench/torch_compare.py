@@ -53,10 +53,10 @@ import datetime
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import time
+import typing
 
 if ("--keep-omp-spin" not in sys.argv and "OMP_WAIT_POLICY" not in os.environ
         and "GOMP_SPINCOUNT" not in os.environ):
@@ -80,6 +80,18 @@ BATCH_S = 0.002       # a repetition lasts about this long
 ROW_BUDGET_S = 0.4    # automatic repetitions: about this per contender
 
 
+class Contender(typing.NamedTuple):
+    """One timed form: its name, the call, and whether the call allocates
+    (and frees) a tensor of X's order (timed in a rotation of its own)."""
+    name: str
+    fn: typing.Callable
+    allocates: bool = False
+
+
+def allocating(name, fn):
+    return Contender(name, fn, True)
+
+
 def autograd_backward(make_y, x, dy):
     """The backward of make_y(x) alone: the graph is built once, retained."""
     xr = x.detach().requires_grad_()
@@ -88,14 +100,15 @@ def autograd_backward(make_y, x, dy):
 
 
 def torch_contenders(act, backward, x, y, dy, dx):
-    """(name, fn) pairs for PyTorch; the first is the usual way to write it."""
+    """PyTorch's Contenders; the first is the usual way to write it."""
     if act == "glu":
         if backward:
-            return [("glu_backward.grad_input",
-                     lambda: aten.glu_backward.grad_input(dy, x, -1, grad_input=dx)),
-                    ("autograd F.glu", autograd_backward(lambda t: F.glu(t, -1), x, dy))]
-        return [("glu.out", lambda: aten.glu.out(x, -1, out=y)),
-                ("F.glu", lambda: F.glu(x, -1))]
+            return [Contender("glu_backward.grad_input",
+                              lambda: aten.glu_backward.grad_input(dy, x, -1, grad_input=dx)),
+                    allocating("autograd F.glu",
+                               autograd_backward(lambda t: F.glu(t, -1), x, dy))]
+        return [Contender("glu.out", lambda: aten.glu.out(x, -1, out=y)),
+                allocating("F.glu", lambda: F.glu(x, -1))]
     if act == "bilinear":
         return bilinear_contenders(backward, x, y, dy, dx)
     fn, fn_out, fn_backward = ACT_FNS[act]
@@ -110,13 +123,13 @@ def torch_contenders(act, backward, x, y, dy, dx):
             torch.mul(dy, t, out=dv)
             torch.mul(dy, v, out=t)
             fn_backward(t, g, grad_input=dg)
-        return [("autograd %s(g)*v" % name,
-                 autograd_backward(lambda r: fn(r.chunk(2, -1)[1]) * r.chunk(2, -1)[0],
-                                   x, dy)),
-                ("%s_backward composed, out=" % name, composed)]
-    return [("%s(g)*v" % name, lambda: fn(g) * v),
-            ("mul(%s(g),v,out=y)" % name, lambda: torch.mul(fn(g), v, out=y)),
-            ("%s.out+mul.out" % name, lambda: (fn_out(g, out=t), torch.mul(t, v, out=y)))]
+        return [allocating("autograd %s(g)*v" % name,
+                           autograd_backward(lambda r: fn(r.chunk(2, -1)[1]) * r.chunk(2, -1)[0],
+                                             x, dy)),
+                Contender("%s_backward composed, out=" % name, composed)]
+    return [allocating("%s(g)*v" % name, lambda: fn(g) * v),
+            allocating("mul(%s(g),v,out=y)" % name, lambda: torch.mul(fn(g), v, out=y)),
+            Contender("%s.out+mul.out" % name, lambda: (fn_out(g, out=t), torch.mul(t, v, out=y)))]
 
 
 def bilinear_contenders(backward, x, y, dy, dx):
@@ -124,16 +137,13 @@ def bilinear_contenders(backward, x, y, dy, dx):
     v, g = x.chunk(2, dim=-1)
     if backward:
         dv, dg = dx.chunk(2, dim=-1)
-        return [("autograd g*v",
-                 autograd_backward(lambda r: r.chunk(2, -1)[1] * r.chunk(2, -1)[0], x, dy)),
-                ("mul.out twice", lambda: (torch.mul(dy, g, out=dv), torch.mul(dy, v, out=dg)))]
-    return [("g*v", lambda: g * v), ("mul(g,v,out=y)", lambda: torch.mul(g, v, out=y))]
-
-
-def allocates(name):
-    """Whether a contender allocates (and frees) a tensor of X's order."""
-    return (name.startswith("autograd") or name in ("F.glu", "g*v")
-            or name.endswith("(g)*v") or re.match(r"mul\(\w+\(g\),", name) is not None)
+        return [allocating("autograd g*v",
+                           autograd_backward(lambda r: r.chunk(2, -1)[1] * r.chunk(2, -1)[0],
+                                             x, dy)),
+                Contender("mul.out twice",
+                          lambda: (torch.mul(dy, g, out=dv), torch.mul(dy, v, out=dg)))]
+    return [allocating("g*v", lambda: g * v),
+            Contender("mul(g,v,out=y)", lambda: torch.mul(g, v, out=y))]
 
 
 def per_call(fn, batch):
@@ -146,19 +156,19 @@ def per_call(fn, batch):
 def time_alternately(contenders, reps):
     """Median seconds per call of each contender, timed in rotating order."""
     batches = []
-    for _, fn in contenders:
-        fn()  # warm-up: allocator, pages, thread pools
-        once = per_call(fn, 1)
+    for c in contenders:
+        c.fn()  # warm-up: allocator, pages, thread pools
+        once = per_call(c.fn, 1)
         batches.append(max(1, int(BATCH_S / once)) if once < BATCH_S else 1)
     if reps == 0:
-        slowest = max(per_call(fn, b) * b for (_, fn), b in zip(contenders, batches))
+        slowest = max(per_call(c.fn, b) * b for c, b in zip(contenders, batches))
         reps = min(21, max(3, int(ROW_BUDGET_S / slowest)))
     samples = [[] for _ in contenders]
     n = len(contenders)
     for r in range(reps):
         for k in range(n):
             i = (r + k) % n
-            samples[i].append(per_call(contenders[i][1], batches[i]))
+            samples[i].append(per_call(contenders[i].fn, batches[i]))
     return [statistics.median(s) for s in samples], reps
 
 
@@ -173,14 +183,15 @@ def run_case(shape, dtype_name, act, backward, threads, reps, tensors):
     x, y, dy, dx = tensors
     torch.set_num_threads(threads)
     if backward:
-        ours = ("glukit", lambda: glukit.backward(x, dy, act=act, out=dx, num_threads=threads))
+        ours = Contender("glukit",
+                         lambda: glukit.backward(x, dy, act=act, out=dx, num_threads=threads))
     else:
-        ours = ("glukit", lambda: glukit.forward(x, act=act, out=y, num_threads=threads))
+        ours = Contender("glukit", lambda: glukit.forward(x, act=act, out=y, num_threads=threads))
     theirs = torch_contenders(act, backward, x, y, dy, dx)
     # Same operation? glukit writes y/dx; the first PyTorch form returns its own.
-    ours[1]()
+    ours.fn()
     mine = (dx if backward else y).clone()
-    ref = theirs[0][1]()
+    ref = theirs[0].fn()
     ref = ref[0] if isinstance(ref, tuple) else ref
     check_same_result(act, backward, mine, ref, x.dtype)
     everyone = [ours] + theirs
@@ -191,15 +202,15 @@ def run_case(shape, dtype_name, act, backward, threads, reps, tensors):
     # glukit's, and in one rotation that penalty lands on whichever
     # contender follows the allocating one. Apart, each allocating form
     # follows itself and pays its own, as it would in a training loop.
-    for group in ([c for c in everyone if not allocates(c[0])],
-                  [c for c in everyone if allocates(c[0])]):
+    for group in ([c for c in everyone if not c.allocates],
+                  [c for c in everyone if c.allocates]):
         if group:
             times, group_reps = time_alternately(group, reps)
-            for (name, _), t in zip(group, times):
-                timed[name] = (t, group_reps)
+            for c, t in zip(group, times):
+                timed[c.name] = (t, group_reps)
     nbytes = x.numel() * x.element_size() * (2.5 if backward else 1.5)
     rows = []
-    for name, _ in everyone:
+    for name in (c.name for c in everyone):
         t, r = timed[name]
         rows.append({"shape": list(shape), "dtype": dtype_name, "act": act,
                      "direction": "backward" if backward else "forward",
