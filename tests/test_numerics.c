@@ -423,6 +423,41 @@ static void test_hand_computed(void **state) {
   }
 }
 
+/* swiglu_oai with alpha = 0: x sigma(0 x) = x/2, so at g = -inf (which
+ * passes the clamp) y is -inf and act' is 1/2, not the limits of b > 0;
+ * the library and the oracle agree on it. */
+static void test_oai_alpha_zero_at_infinity(void **state) {
+  (void)state;
+  const oracle_params op = {0.0, 7.0L};
+  const float gates[] = {-INFINITY, INFINITY, -3.0f};
+  for (size_t i = 0; i < sizeof gates / sizeof gates[0]; i++) {
+    float v = 1.0f, g = gates[i], dy = 1.0f, y = NAN, dv = NAN, dg = NAN;
+    const int64_t one = 1;
+    glk_tensor tv, tg, tdy, ty, tdv, tdg;
+    glk_tensor_init(&tv, &v, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_tensor_init(&tg, &g, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_tensor_init(&tdy, &dy, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_tensor_init(&ty, &y, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_tensor_init(&tdv, &dv, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_tensor_init(&tdg, &dg, GLK_DTYPE_F32, 1, &one, NULL);
+    glk_options opt;
+    glk_options_init(&opt);
+    opt.act = GLK_ACT_SWIGLU_OAI;
+    opt.alpha = 0.0;
+    assert_int_equal(glk_forward_split(&tv, &tg, &ty, &opt), GLK_OK);
+    assert_int_equal(glk_backward_split(&tv, &tg, &tdy, &tdv, &tdg, &opt), GLK_OK);
+    long double edv, edg, scale;
+    const long double ey = oracle_forward(GLK_ACT_SWIGLU_OAI, v, g, &op);
+    oracle_backward(GLK_ACT_SWIGLU_OAI, v, g, dy, &op, &edv, &edg, &scale);
+    /* by hand: gc = min(g, 7), y = gc/2 * 2, dv = gc/2, dg = 2 * 1/2 (g <= 7) */
+    const long double gc = g > 7 ? 7.0L : g;
+    const long double hy = gc, hdv = gc / 2, hdg = g > 7 ? 0.0L : 1.0L;
+    if (!(y == ey && ey == hy && dv == edv && edv == hdv && dg == edg && edg == hdg))
+      fail_msg("alpha = 0, g = %g: library (%g, %g, %g), oracle (%Lg, %Lg, %Lg), "
+               "by hand (%Lg, %Lg, %Lg)", g, y, dv, dg, ey, edv, edg, hy, hdv, hdg);
+  }
+}
+
 /* Central differences in f64 of a forward, step h. */
 static long double fd(glk_act act, int wrt_gate, long double v, long double g,
                       long double h, int use_library) {
@@ -476,6 +511,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_readme_specials),
       cmocka_unit_test(test_special_pairs_all_dtypes),
       cmocka_unit_test(test_hand_computed),
+      cmocka_unit_test(test_oai_alpha_zero_at_infinity),
       cmocka_unit_test(test_finite_differences),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

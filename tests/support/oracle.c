@@ -27,14 +27,14 @@ static long double sig(long double x) {
 
 /* x sigmoid(b x) as a quotient; its infinite limits by hand. */
 static long double x_sig(long double x, long double b) {
-  if (isinf(x)) return (b * x > 0) ? x : copysignl(0.0L, x);
+  if (isinf(x)) return b == 0 ? x * 0.5L : (b * x > 0) ? x : copysignl(0.0L, x);
   if (x == 0) return x * 0.5L;
   if (-b * x > ORACLE_EXPL_MAX) return nonzero(0.0L, x);
   return nonzero(x / (1.0L + expl(-b * x)), x);
 }
 
 static long double dx_sig(long double x, long double b) {
-  if (isinf(x)) return (b * x > 0) ? 1.0L : 0.0L;
+  if (isinf(x)) return b == 0 ? 0.5L : (b * x > 0) ? 1.0L : 0.0L; /* b = 0: x/2 */
   const long double s = sig(b * x), t = sig(-b * x);
   const long double d = s + (s * t == 0 ? 0.0L : b * x * s * t);
   return (d == 0 && b * x < 0) ? -LDBL_TRUE_MIN : d; /* negative deep tail */
