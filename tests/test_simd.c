@@ -2,7 +2,9 @@
  * Every SIMD kernel against the scalar reference, in one process: each
  * available ISA x f32/f16/bf16 x variant, planar (split form) and pairs
  * (interleaved), forward and backward (plain and accumulating), at every
- * length 1..3*16 so every tail path runs, and with special values (NaN,
+ * length 1..3 vector widths so every loop and tail path runs (up to 48; 96
+ * for AVX-512, whose kernels take 32 lanes at a time in two registers and
+ * whose forward takes two such vectors a step), and with special values (NaN,
  * +-inf, +-0, subnormals, deep tails, the largest finite values, the clamp
  * limit and its neighbours) in every lane position. Finite results must lie
  * within the documented bound of the reference; NaN, infinities and signed
@@ -26,7 +28,10 @@
 #include "support/bounds.h"
 #include "support/oracle.h"
 
-#define MAX_N 48
+#define MAX_N 96
+
+/* Lengths to sweep on an ISA: 3 vector widths, at least 48 */
+static int max_len(glk_isa isa) { return isa == GLK_ISA_AVX512 ? 96 : 48; }
 
 typedef struct call {
   glk_isa isa;
@@ -161,7 +166,7 @@ static void test_lengths(void **state) {
     rng r = {99};
     for (size_t d = 0; d < 4; d++)
       for (int act = 0; act < GLK_ACT_COUNT; act++)
-        for (int n = 1; n <= MAX_N; n++) {
+        for (int n = 1; n <= max_len(isa); n++) {
           long double v[MAX_N], g[MAX_N], dy[MAX_N], old[MAX_N];
           for (int i = 0; i < n; i++) {
             v[i] = dtype_truncate(kDtypes[d], rng_uniform(&r, -9, 9));

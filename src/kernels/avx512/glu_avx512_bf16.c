@@ -3,5 +3,6 @@
  * glu_avx512.c's bf16 kernels, which it replaces in the AVX-512 table. */
 #define GLK_ISA_SUFFIX avx512bf16
 #define GLK_SIMD_ONLY_BF16 1
-#include "kernels/simd/vec_avx512.h"
+#define GLK_X2_BASE "kernels/simd/vec_avx512.h" /* two registers a vector: vec_x2.h */
+#include "kernels/simd/vec_x2.h"
 #include "kernels/simd/glu_simd_tmpl.h"
