@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dispatch/cpu_features.h"
+#include "dispatch/once.h"
 
 /* Filled by each ISA's translation unit (kernels/<isa>/). */
 void glk_simd_fill_avx2(glk_kernel_table *t);
@@ -20,6 +21,7 @@ static glk_kernel_table glk_tables[GLK_ISA_COUNT];
 static int glk_available[GLK_ISA_COUNT];
 static glk_isa glk_default;
 static pthread_once_t glk_tables_once = PTHREAD_ONCE_INIT;
+static atomic_int glk_tables_done;
 
 static const char *const glk_isa_names[GLK_ISA_COUNT] = {
     [GLK_ISA_AUTO] = "auto", [GLK_ISA_SCALAR] = "scalar",
@@ -70,13 +72,13 @@ static void glk_build_tables(void) {
 }
 
 const glk_kernel_table *glk__kernels_for(glk_isa isa) {
-  pthread_once(&glk_tables_once, glk_build_tables);
+  glk__once(&glk_tables_once, &glk_tables_done, glk_build_tables);
   if ((unsigned)isa >= GLK_ISA_COUNT || !glk_available[isa]) return NULL;
   return &glk_tables[isa];
 }
 
 GLK_API glk_isa glk_default_isa(void) {
-  pthread_once(&glk_tables_once, glk_build_tables);
+  glk__once(&glk_tables_once, &glk_tables_done, glk_build_tables);
   return glk_default;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dispatch/once.h"
 #include "glukit.h"
 
 #define GLK_MAX_WORKERS 63
@@ -137,6 +138,7 @@ void glk__parallel_for(int threads, size_t tasks, glk_task_fn fn, void *ctx) {
 
 static int glk_threads_default;
 static pthread_once_t glk_threads_once = PTHREAD_ONCE_INIT;
+static atomic_int glk_threads_done;
 
 static void glk_read_default_threads(void) {
   const char *env = getenv("GLUKIT_NUM_THREADS");
@@ -148,7 +150,7 @@ static void glk_read_default_threads(void) {
 }
 
 int glk__default_threads(void) {
-  pthread_once(&glk_threads_once, glk_read_default_threads);
+  glk__once(&glk_threads_once, &glk_threads_done, glk_read_default_threads);
   return glk_threads_default;
 }
 
