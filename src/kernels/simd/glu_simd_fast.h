@@ -243,15 +243,42 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
 
 #include "kernels/simd/glu_simd_gelu.h"
 
+/*
+ * glu's forward: y = v / (1 + E), E = e^-g, one division by the sum 1 + E
+ * carried exactly as dh + dl, corrected by its residual (v - q dh is exact)
+ * and rounded once. No sigmoid in hi + lo and no select on the sign of g:
+ * the sum holds both sides (E below 1 for g > 0, up to e^80 down to the
+ * deep tail, which v_deep forms). What reaches y besides the last rounding
+ * is E's relative error (the reduced argument's rounding and the
+ * polynomial, about 2^-25.7): within 0.82 ULP. g is clamped to +-87 so
+ * that 2^n stays normal; beyond +87, 1 + e^-87 rounds y as 1 + e^-g does.
+ */
+GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
+  const vf gc = vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f));
+  const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 0);
+  const vf2 e = v_fexp_value(&p);
+  const vf one = v1();
+  const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
+  const vf dh = vf_add(big, small);
+  const vf dl = vf_add(vf_sub(small, vf_sub(dh, big)), e.lo); /* 1 + E = dh + dl */
+  const vf q = vf_div(v, dh), inv = vf_div(one, dh);
+  const vf r = vf_fnma(q, dl, vf_fnma(q, dh, v)); /* v - q (dh + dl) */
+  return vf_fma(r, inv, q);
+}
+
+
 /* Forward: returns 0 for variants without a fast path. */
 GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf *y, vm *ok) {
   if (act == GLK_ACT_GEGLU) return v_forward_fast_gelu(v, g, y, ok);
   fargs a;
   if (!v_fast_args(act, g, k, GLK_FAST_SMAX, &a)) return 0;
   const int has_lo = act != GLK_ACT_GLU && act != GLK_ACT_SWIGLU;
-  const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo, 0);
   vf2 w = vf2_make(v, v0());
-  if (act == GLK_ACT_SWIGLU_OAI) {
+  if (act == GLK_ACT_GLU) {
+    *y = v_glu_fast_forward(v, g);
+    *ok = vm_and(a.ok, vf_finite_nonzero(v));
+  } else if (act == GLK_ACT_SWIGLU_OAI) {
+    const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo, 0);
     vm vok;
     w = v_oai_value(v, k, &vok);
     /* x last: it may be tiny; (v + 1) sigmoid stays normal but in the
@@ -259,6 +286,7 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
     *y = vf2_apply(a.x, vf2_mul22(w, f.sig));
     *ok = vm_and(a.ok, vok);
   } else {
+    const fsig f = v_fsig(a.s.hi, a.s.lo, has_lo, 0);
     *y = v_fast_mul_act(act, v, &a, &f);
     *ok = vm_and(a.ok, vf_finite_nonzero(v));
   }
