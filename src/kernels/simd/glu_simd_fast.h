@@ -63,7 +63,7 @@ GLK_VINLINE vm v_in(vf x, float lo, float hi) {
 }
 
 /*
- * e^(na + nlo) = 2^n e^x (1 + xl) for -400 <= na <= 0 and |nlo| tiny against
+ * e^(na + nlo) = 2^n e^x (1 + xl) for -400 <= na <= 87 and |nlo| tiny against
  * 1. n = round(na / ln 2) comes from the magic-number addition (its bits give
  * 2^n directly where n >= -126), x = na - n ln 2 in [-0.35, 0.35] with its
  * rounding error xl, and e^x = 1 + u, u = x + x^2 q(x) with q of degree 4
@@ -245,17 +245,22 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
 
 /*
  * glu's forward: y = v / (1 + E), E = e^-g, one division by the sum 1 + E
- * carried exactly as dh + dl, corrected by its residual (v - q dh is exact)
- * and rounded once. No sigmoid in hi + lo and no select on the sign of g:
- * the sum holds both sides (E below 1 for g > 0, up to e^80 down to the
- * deep tail, which v_deep forms). What reaches y besides the last rounding
- * is E's relative error (the reduced argument's rounding and the
- * polynomial, about 2^-25.7): within 0.82 ULP. g is clamped to +-87 so
- * that 2^n stays normal; beyond +87, 1 + e^-87 rounds y as 1 + e^-g does.
+ * carried exactly as dh + dl, corrected by its residual and rounded once.
+ * No sigmoid in hi + lo and no select on the sign of g: the sum holds both
+ * sides (E below 1 for g > 0, up to e^80 down to the deep tail, which
+ * v_deep forms). E keeps its reduced argument's rounding error (precise
+ * parts): all 2^32 f32 gates within 0.81 ULP. g is clamped to +-87 so that
+ * 2^n stays normal; beyond +87, 1 + e^-87 rounds y as 1 + e^-g does.
+ *
+ * The residual v - q dh is exact only while it needs no bits below 2^-149,
+ * which |v| >= 2^-101 ensures (q normal, or q subnormal with dh >= 2^23).
+ * A smaller v (rare: a branch) is scaled by 2^64 first and y by 2^-64
+ * last, exact unless y is subnormal, where that is the one rounding at y's
+ * precision.
  */
-GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
+GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
   const vf gc = vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f));
-  const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 0);
+  const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
   const vf2 e = v_fexp_value(&p);
   const vf one = v1();
   const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
@@ -264,6 +269,13 @@ GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf q = vf_div(v, dh), inv = vf_div(one, dh);
   const vf r = vf_fnma(q, dl, vf_fnma(q, dh, v)); /* v - q (dh + dl) */
   return vf_fma(r, inv, q);
+}
+GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
+  const vf y = v_glu_fast_core(v, g);
+  const vm tiny = vf_lt(vf_abs(v), vf_set1(0x1p-64f));
+  if (!vm_any(tiny)) return y;
+  const vf ys = v_glu_fast_core(vf_mul(v, vf_set1(0x1p64f)), g);
+  return vf_select(tiny, vf_mul(ys, vf_set1(0x1p-64f)), y);
 }
 
 
