@@ -210,37 +210,22 @@ GLK_VINLINE vf vf_mul3x_pow2(vf a, vf b, vf c, vf cl, vf n) {
 }
 
 /* ---- memory: W consecutive elements, the first GLK_H in .a ---------------- */
-GLK_VINLINE vf vf_load(const float *p) { return vf_pair(h_vf_load(p), h_vf_load(p + GLK_H)); }
-GLK_VINLINE void vf_store(float *p, vf x) {
-  h_vf_store(p, x.a);
-  h_vf_store(p + GLK_H, x.b);
-}
-GLK_VINLINE vf vf_load_f16(const uint16_t *p) {
-  return vf_pair(h_vf_load_f16(p), h_vf_load_f16(p + GLK_H));
-}
-GLK_VINLINE void vf_store_f16(uint16_t *p, vf x) {
-  h_vf_store_f16(p, x.a);
-  h_vf_store_f16(p + GLK_H, x.b);
-}
-GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
-  return vf_pair(h_vf_load_bf16(p), h_vf_load_bf16(p + GLK_H));
-}
-GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
-  h_vf_store_bf16(p, x.a);
-  h_vf_store_bf16(p + GLK_H, x.b);
-}
-GLK_VINLINE void vf_stream_f32(float *p, vf x) {
-  h_vf_stream_f32(p, x.a);
-  h_vf_stream_f32(p + GLK_H, x.b);
-}
-GLK_VINLINE void vf_stream_f16(uint16_t *p, vf x) {
-  h_vf_stream_f16(p, x.a);
-  h_vf_stream_f16(p + GLK_H, x.b);
-}
-GLK_VINLINE void vf_stream_bf16(uint16_t *p, vf x) {
-  h_vf_stream_bf16(p, x.a);
-  h_vf_stream_bf16(p + GLK_H, x.b);
-}
+#define GLK_X2_LOAD(T, name) \
+  GLK_VINLINE vf name(const T *p) { return vf_pair(h_##name(p), h_##name(p + GLK_H)); }
+#define GLK_X2_STORE(T, name)        \
+  GLK_VINLINE void name(T *p, vf x) { \
+    h_##name(p, x.a);                 \
+    h_##name(p + GLK_H, x.b);         \
+  }
+GLK_X2_LOAD(float, vf_load)
+GLK_X2_STORE(float, vf_store)
+GLK_X2_LOAD(uint16_t, vf_load_f16)
+GLK_X2_STORE(uint16_t, vf_store_f16)
+GLK_X2_LOAD(uint16_t, vf_load_bf16)
+GLK_X2_STORE(uint16_t, vf_store_bf16)
+GLK_X2_STORE(float, vf_stream_f32)
+GLK_X2_STORE(uint16_t, vf_stream_f16)
+GLK_X2_STORE(uint16_t, vf_stream_bf16)
 GLK_VINLINE void vf_stream_fence(void) { h_vf_stream_fence(); }
 
 /* ---- pairs: (lo, hi) hold 2W consecutive elements ----------------------- */
