@@ -219,11 +219,53 @@ static void glk_choose_mode(const glk_walk *w, glk_run_ctx *c) {
     for (int op = 0; op < w->nops; op++) c->inner_stride[op] = 1;
 }
 
+/* Whole rows [r0, r1) of a walk of rank 2, the common case of a batch of
+ * rows, without the odometer, one loop per form: for short rows the
+ * general loop's bookkeeping cost as much as computing them (8x64 f32 glu
+ * forward, one thread: 214 -> 185 ns). */
+static void glk_walk_rows(const glk_run_ctx *c, int64_t r0, int64_t r1) {
+  const glk_walk *w = c->w;
+  const size_t n = (size_t)w->shape[1];
+  char *ptr[GLK_MAX_OPERANDS];
+  int64_t step[GLK_MAX_OPERANDS];
+  for (int op = 0; op < w->nops; op++) {
+    step[op] = w->stride[op][0] * (int64_t)w->esize;
+    ptr[op] = w->base[op] + r0 * step[op];
+  }
+  const int64_t rows = r1 - r0;
+  const glk_ukernel_params *p = &c->p;
+  if (c->mode == GLK_RUN_PLANAR && !c->backward) {
+    const char *v = ptr[GLK_OP_V], *g = ptr[GLK_OP_G];
+    char *y = ptr[GLK_OP_Y];
+    const glk_fwd_ukernel fwd = c->k->fwd;
+    for (int64_t r = 0; r < rows; r++, v += step[GLK_OP_V], g += step[GLK_OP_G], y += step[GLK_OP_Y])
+      fwd(n, v, g, y, p);
+  } else if (c->mode == GLK_RUN_PLANAR) {
+    const char *v = ptr[GLK_OP_V], *g = ptr[GLK_OP_G], *dy = ptr[GLK_OP_DY];
+    char *dv = ptr[GLK_OP_DV], *dg = ptr[GLK_OP_DG];
+    const glk_bwd_ukernel bwd = c->k->bwd;
+    for (int64_t r = 0; r < rows; r++) {
+      bwd(n, v, g, dy, dv, dg, p);
+      v += step[GLK_OP_V], g += step[GLK_OP_G], dy += step[GLK_OP_DY];
+      dv += step[GLK_OP_DV], dg += step[GLK_OP_DG];
+    }
+  } else {
+    for (int64_t r = 0; r < rows; r++) {
+      glk_run(c, ptr, n);
+      for (int op = 0; op < w->nops; op++) ptr[op] += step[op];
+    }
+  }
+}
+
 /* Runs elements [begin, end) of the index space, in walk order. */
 static void glk_walk_range(const glk_run_ctx *c, int64_t begin, int64_t end) {
   const glk_walk *w = c->w;
   const int inner = w->rank - 1, nops = w->nops;
   const int64_t n = w->shape[inner];
+  if (inner == 1 && begin % n == 0 && end % n == 0) {
+    glk_walk_rows(c, begin / n, end / n);
+    return;
+  }
   /* begin's coordinates (skipped at 0, a one-thread walk: 64-bit
    * divisions cost a small call more than its odometer) */
   int64_t outer = begin ? begin / n : 0, off = begin ? begin % n : 0;
