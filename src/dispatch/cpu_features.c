@@ -30,9 +30,12 @@ static void glk_detect(void) {
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return;
   const unsigned max_sub7 = a;
   const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1;
+  const int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
   glk_features.avx2 = os_ymm && avx2 && fma && f16c;
-  /* DQ for VFPCLASSPS: every AVX-512 CPU but the Xeon Phi has it */
-  glk_features.avx512 = glk_features.avx2 && os_zmm && avx512f && avx512dq;
+  /* DQ for VFPCLASSPS, BW and VL for masked 16-bit loads and stores: every
+   * AVX-512 CPU but the Xeon Phi has all three */
+  glk_features.avx512 =
+      glk_features.avx2 && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
   if (glk_features.avx512 && max_sub7 >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
     glk_features.avx512_bf16 = (a >> 5) & 1;
 }

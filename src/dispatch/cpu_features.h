@@ -4,7 +4,7 @@
 
 typedef struct glk_cpu_features {
   int avx2;   /* AVX2 + FMA + F16C, and the OS saves YMM state */
-  int avx512; /* AVX-512F and DQ, and the OS saves ZMM and opmask state */
+  int avx512; /* AVX-512F, DQ, BW and VL, and the OS saves ZMM and opmask state */
   int avx512_bf16; /* and AVX512_BF16 (VCVTNEPS2BF16) */
   int neon;   /* AArch64 Advanced SIMD (always there on AArch64) */
 } glk_cpu_features;

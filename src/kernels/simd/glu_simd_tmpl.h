@@ -505,6 +505,42 @@ GLK_VINLINE void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
 GLK_VINLINE vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
 GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 
+/* The first m <= W elements, the lanes past m 0: masked where the layer can
+ * (GLK_VEC_HAS_PART), else through a zero-padded W-element buffer. */
+#ifdef GLK_VEC_HAS_PART
+#define GLK_PART_IO(DT, T, LOAD_PART, STORE_PART)                                      \
+  GLK_VINLINE vf ldp_##DT(const T *p, size_t m) { return LOAD_PART(p, m); }           \
+  GLK_VINLINE void stp_##DT(T *p, vf x, size_t m) { STORE_PART(p, x, m); }
+#else
+#define GLK_PART_IO(DT, T, LOAD_PART, STORE_PART)                                      \
+  GLK_VINLINE vf ldp_##DT(const T *p, size_t m) {                                     \
+    T b[GLK_W] = {0};                                                                 \
+    if (m) memcpy(b, p, m * sizeof(T));                                               \
+    return ld_##DT(b);                                                                \
+  }                                                                                   \
+  GLK_VINLINE void stp_##DT(T *p, vf x, size_t m) {                                   \
+    T b[GLK_W];                                                                       \
+    st_##DT(b, x);                                                                    \
+    if (m) memcpy(p, b, m * sizeof(T));                                               \
+  }
+#endif
+GLK_PART_IO(f32, float, vf_load_part, vf_store_part)
+GLK_PART_IO(f16, uint16_t, vf_load_f16_part, vf_store_f16_part)
+GLK_PART_IO(bf16, uint16_t, vf_load_bf16_part, vf_store_bf16_part)
+/* 2m <= 2W consecutive elements as two vectors (pairs) */
+#define GLK_PART2(DT, T)                                                               \
+  GLK_VINLINE void ldp2_##DT(const T *p, size_t m2, vf *lo, vf *hi) {                  \
+    *lo = ldp_##DT(p, m2 < GLK_W ? m2 : GLK_W);                                        \
+    *hi = ldp_##DT(p + GLK_W, m2 > GLK_W ? m2 - GLK_W : 0);                            \
+  }                                                                                    \
+  GLK_VINLINE void stp2_##DT(T *p, size_t m2, vf lo, vf hi) {                          \
+    stp_##DT(p, lo, m2 < GLK_W ? m2 : GLK_W);                                          \
+    stp_##DT(p + GLK_W, hi, m2 > GLK_W ? m2 - GLK_W : 0);                              \
+  }
+GLK_PART2(f32, float)
+GLK_PART2(f16, uint16_t)
+GLK_PART2(bf16, uint16_t)
+
 /*
  * Streaming walks (p->stream_stores: outputs far larger than the caches)
  * write through non-temporal stores, aligned by a short first piece, and
@@ -546,14 +582,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     else                                                                             \
       st_##DT(p, x);                                                                 \
   }                                                                                  \
-  /* m <= W elements through zero-padded W-element buffers */                        \
+  /* m <= W elements, the lanes past m zero (harmless values, never stored) */     \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
       size_t m, const T *v, const T *g, T *y, const simd_consts *k) {                \
-    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, by[GLK_W];                                   \
-    memcpy(bv, v, m * sizeof(T));                                                    \
-    memcpy(bg, g, m * sizeof(T));                                                    \
-    st_##DT(by, v_forward_##DT(ACT_ENUM, ld_##DT(bv), ld_##DT(bg), k));                   \
-    memcpy(y, by, m * sizeof(T));                                                    \
+    stp_##DT(y, v_forward_##DT(ACT_ENUM, ldp_##DT(v, m), ldp_##DT(g, m), k), m);         \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX)(           \
       size_t n, const void *v_, const void *g_, void *y_, const glk_ukernel_params *p) { \
@@ -581,12 +613,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
   /* m <= W pairs */                                                                 \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(    \
       size_t m, const T *x, T *y, const simd_consts *k, int gf) {                    \
-    T bx[2 * GLK_W] = {0}, by[GLK_W];                                                \
-    memcpy(bx, x, 2 * m * sizeof(T));                                                \
-    vf first, second;                                                                \
-    vf_deinterleave(ld_##DT(bx), ld_##DT(bx + GLK_W), &first, &second);              \
-    st_##DT(by, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, k));   \
-    memcpy(y, by, m * sizeof(T));                                                    \
+    vf lo, hi, first, second;                                                        \
+    ldp2_##DT(x, 2 * m, &lo, &hi);                                                   \
+    vf_deinterleave(lo, hi, &first, &second);                                        \
+    stp_##DT(y, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, k), m); \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
       size_t n, const void *x_, void *y_, const glk_ukernel_params *p) {             \
@@ -621,29 +651,32 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     const int acc = p->accumulate;                                                   \
     const size_t head = p->stream_stores ? v_head2(dv, dg, sizeof(T)) : SIZE_MAX;    \
     const int nt = head != SIZE_MAX;                                                 \
-    T bv[GLK_W] = {0}, bg[GLK_W] = {0}, bdy[GLK_W] = {0}, bdv[GLK_W] = {0},          \
-      bdg[GLK_W] = {0};                                                              \
     for (size_t i = 0; i < n;) {                                                     \
       size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
       if (nt && i < head && head - i < m) m = head - i;                              \
       const T *pv = v + i, *pg = g + i, *pdy = dy + i;                               \
       T *pdv = dv + i, *pdg = dg + i;                                                \
-      if (m < GLK_W) { /* dv, dg may be v, g: read all before writing */           \
-        memcpy(bv, pv, m * sizeof(T)), memcpy(bg, pg, m * sizeof(T));                \
-        memcpy(bdy, pdy, m * sizeof(T));                                             \
-        if (acc) memcpy(bdv, pdv, m * sizeof(T)), memcpy(bdg, pdg, m * sizeof(T));   \
-        pv = bv, pg = bg, pdy = bdy, pdv = bdv, pdg = bdg;                           \
-      } else if (nt) {                                                               \
+      const int part = m < GLK_W;                                                    \
+      if (nt && !part) {                                                             \
         v_prefetch(pv, GLK_W * sizeof(T)), v_prefetch(pg, GLK_W * sizeof(T));        \
         v_prefetch(pdy, GLK_W * sizeof(T));                                          \
         if (acc) v_prefetch(pdv, GLK_W * sizeof(T)), v_prefetch(pdg, GLK_W * sizeof(T)); \
       }                                                                              \
+      /* dv, dg may be v, g: every load comes before the stores */                  \
       vf a, b;                                                                       \
-      v_backward_##DT(ACT_ENUM, ld_##DT(pv), ld_##DT(pg), ld_##DT(pdy), &k, acc, &a, &b); \
-      if (acc) a = vf_add(ld_##DT(pdv), a), b = vf_add(ld_##DT(pdg), b);             \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdv, a, nt && m == GLK_W);     \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdg, b, nt && m == GLK_W);     \
-      if (m < GLK_W) memcpy(dv + i, bdv, m * sizeof(T)), memcpy(dg + i, bdg, m * sizeof(T)); \
+      v_backward_##DT(ACT_ENUM, part ? ldp_##DT(pv, m) : ld_##DT(pv),                \
+                      part ? ldp_##DT(pg, m) : ld_##DT(pg),                          \
+                      part ? ldp_##DT(pdy, m) : ld_##DT(pdy), &k, acc, &a, &b);      \
+      if (acc) {                                                                     \
+        a = vf_add(part ? ldp_##DT(pdv, m) : ld_##DT(pdv), a);                       \
+        b = vf_add(part ? ldp_##DT(pdg, m) : ld_##DT(pdg), b);                       \
+      }                                                                              \
+      if (part) {                                                                    \
+        stp_##DT(pdv, a, m), stp_##DT(pdg, b, m);                                    \
+      } else {                                                                       \
+        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdv, a, nt);                 \
+        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdg, b, nt);                 \
+      }                                                                              \
       i += m;                                                                        \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
@@ -659,33 +692,42 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     size_t head = p->stream_stores ? v_head(dx, sizeof(T)) : SIZE_MAX;              \
     if (head != SIZE_MAX && head % 2) head = SIZE_MAX;                               \
     const int nt = head != SIZE_MAX;                                                 \
-    T bx[2 * GLK_W] = {0}, bdx[2 * GLK_W] = {0}, bdy[GLK_W] = {0};                   \
     for (size_t i = 0; i < n;) {                                                     \
       size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
       if (nt && i < head / 2 && head / 2 - i < m) m = head / 2 - i;                  \
       const T *px = x + 2 * i, *pdy = dy + i;                                        \
       T *pdx = dx + 2 * i;                                                           \
-      if (m < GLK_W) { /* dx may be x */                                            \
-        memcpy(bx, px, 2 * m * sizeof(T)), memcpy(bdy, pdy, m * sizeof(T));          \
-        if (acc) memcpy(bdx, pdx, 2 * m * sizeof(T));                                \
-        px = bx, pdy = bdy, pdx = bdx;                                               \
-      } else if (nt) {                                                               \
+      const int part = m < GLK_W;                                                    \
+      if (nt && !part) {                                                             \
         v_prefetch(px, 2 * GLK_W * sizeof(T)), v_prefetch(pdy, GLK_W * sizeof(T));   \
         if (acc) v_prefetch(pdx, 2 * GLK_W * sizeof(T));                             \
       }                                                                              \
+      /* dx may be x: every load comes before the stores */                         \
       vf first, second, a, b, lo, hi;                                                \
-      vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
-      v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, acc, \
-                      &a, &b);                                                       \
+      if (part)                                                                      \
+        ldp2_##DT(px, 2 * m, &lo, &hi);                                              \
+      else                                                                           \
+        lo = ld_##DT(px), hi = ld_##DT(px + GLK_W);                                  \
+      vf_deinterleave(lo, hi, &first, &second);                                      \
+      v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second,            \
+                      part ? ldp_##DT(pdy, m) : ld_##DT(pdy), &k, acc, &a, &b);      \
       /* a is d(value), b is d(gate): back into pair order */                        \
       vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
       if (acc) {                                                                     \
-        lo = vf_add(ld_##DT(pdx), lo);                                               \
-        hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                       \
+        vf old_lo, old_hi;                                                           \
+        if (part)                                                                    \
+          ldp2_##DT(pdx, 2 * m, &old_lo, &old_hi);                                   \
+        else                                                                         \
+          old_lo = ld_##DT(pdx), old_hi = ld_##DT(pdx + GLK_W);                      \
+        lo = vf_add(old_lo, lo);                                                     \
+        hi = vf_add(old_hi, hi);                                                     \
       }                                                                              \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt && m == GLK_W);    \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt && m == GLK_W); \
-      if (m < GLK_W) memcpy(dx + 2 * i, bdx, 2 * m * sizeof(T));                     \
+      if (part) {                                                                    \
+        stp2_##DT(pdx, 2 * m, lo, hi);                                               \
+      } else {                                                                       \
+        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt);                \
+        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt);        \
+      }                                                                              \
       i += m;                                                                        \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \

@@ -63,6 +63,13 @@
 #define vf_interleave h_vf_interleave
 #define vf_mul3_pow2 h_vf_mul3_pow2
 #define vf_mul3x_pow2 h_vf_mul3x_pow2
+#define vf_load_part h_vf_load_part
+#define vf_store_part h_vf_store_part
+#define vf_load_f16_part h_vf_load_f16_part
+#define vf_store_f16_part h_vf_store_f16_part
+#define vf_load_bf16_part h_vf_load_bf16_part
+#define vf_store_bf16_part h_vf_store_bf16_part
+#define vm_first h_vm_first
 #include GLK_X2_BASE
 #undef vf
 #undef vm
@@ -112,6 +119,13 @@
 #undef vf_interleave
 #undef vf_mul3_pow2
 #undef vf_mul3x_pow2
+#undef vf_load_part
+#undef vf_store_part
+#undef vf_load_f16_part
+#undef vf_store_f16_part
+#undef vf_load_bf16_part
+#undef vf_store_bf16_part
+#undef vm_first
 
 /* GLK_H: lanes of one register (the base layer's GLK_W); W doubles */
 #if GLK_W == 16
@@ -227,6 +241,27 @@ GLK_X2_STORE(float, vf_stream_f32)
 GLK_X2_STORE(uint16_t, vf_stream_f16)
 GLK_X2_STORE(uint16_t, vf_stream_bf16)
 GLK_VINLINE void vf_stream_fence(void) { h_vf_stream_fence(); }
+
+/* the first m <= W elements: .a takes up to GLK_H, .b the rest (its mask
+ * is empty for m <= GLK_H: nothing past m is touched) */
+#ifdef GLK_VEC_HAS_PART
+#define GLK_X2_LOAD_PART(T, name)                                  \
+  GLK_VINLINE vf name(const T *p, size_t m) {                      \
+    return vf_pair(h_##name(p, m < GLK_H ? m : GLK_H),             \
+                   h_##name(p + GLK_H, m > GLK_H ? m - GLK_H : 0)); \
+  }
+#define GLK_X2_STORE_PART(T, name)                           \
+  GLK_VINLINE void name(T *p, vf x, size_t m) {              \
+    h_##name(p, x.a, m < GLK_H ? m : GLK_H);                 \
+    h_##name(p + GLK_H, x.b, m > GLK_H ? m - GLK_H : 0);     \
+  }
+GLK_X2_LOAD_PART(float, vf_load_part)
+GLK_X2_STORE_PART(float, vf_store_part)
+GLK_X2_LOAD_PART(uint16_t, vf_load_f16_part)
+GLK_X2_STORE_PART(uint16_t, vf_store_f16_part)
+GLK_X2_LOAD_PART(uint16_t, vf_load_bf16_part)
+GLK_X2_STORE_PART(uint16_t, vf_store_bf16_part)
+#endif
 
 /* ---- pairs: (lo, hi) hold 2W consecutive elements ----------------------- */
 GLK_VINLINE void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
