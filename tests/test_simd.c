@@ -237,6 +237,70 @@ static void test_special_values_in_every_lane(void **state) {
   if (!isas) skip();
 }
 
+/*
+ * Batches of short rows (the forward's rows kernel, which runs rows shorter
+ * than two vectors two at a time): X of R x 2n with R = 1..5 and n = 1..49,
+ * some lanes special, Y with a row stride of n + 3 whose gaps are poisoned.
+ * Every element must have the bits of the same row run alone (a 1-row call,
+ * the 1-D kernels that test_lengths checks against the reference) and the
+ * gaps must stay as they were.
+ */
+static void test_rows_match_single_rows(void **state) {
+  (void)state;
+  enum { R = 5, N = 49, YS = N + 3 };
+  const long double specials[] = {NAN, INFINITY, -INFINITY, 0.0L, -0.0L, -120, 0x1p-130L, 1e30L};
+  const glk_dtype dts[] = {GLK_DTYPE_F32, GLK_DTYPE_F16, GLK_DTYPE_BF16};
+  int isas = 0;
+  for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
+    if (!glk_isa_supported(isa)) continue;
+    isas++;
+    rng r = {31};
+    for (size_t d = 0; d < 3; d++)
+      for (int act = 0; act < GLK_ACT_COUNT; act++)
+        for (int rows = 1; rows <= R; rows++)
+          for (int n = 1; n <= N; n++) {
+            const glk_dtype dt = dts[d];
+            const size_t es = glk_dtype_size(dt);
+            unsigned char x[R * 2 * N * 4], y[R * YS * 4], y1[YS * 4];
+            for (int i = 0; i < rows * 2 * n; i++) {
+              long double val = dtype_truncate(dt, rng_uniform(&r, -12, 12));
+              if (rng_next(&r) % 29 == 0) val = specials[rng_next(&r) % 8];
+              dtype_encode_exact(dt, isfinite(val) ? dtype_truncate(dt, val) : val, x + i * es);
+            }
+            memset(y, 0xA5, sizeof y);
+            const int64_t xs[2] = {rows, 2 * n}, ys[2] = {rows, n}, ystr[2] = {YS, 1};
+            glk_tensor tx, ty;
+            glk_tensor_init(&tx, x, dt, 2, xs, NULL);
+            glk_tensor_init(&ty, y, dt, 2, ys, ystr);
+            glk_options o;
+            glk_options_init(&o);
+            o.act = (glk_act)act, o.isa = isa, o.num_threads = 1;
+            assert_int_equal(glk_forward(&tx, &ty, &o), GLK_OK);
+            for (int row = 0; row < rows; row++) {
+              const int64_t xs1[2] = {1, 2 * n}, ys1[2] = {1, n};
+              glk_tensor_init(&tx, x + (size_t)row * 2 * n * es, dt, 2, xs1, NULL);
+              glk_tensor_init(&ty, y1, dt, 2, ys1, NULL);
+              assert_int_equal(glk_forward(&tx, &ty, &o), GLK_OK);
+              for (int i = 0; i < YS && (row < rows - 1 || i < n); i++) {
+                const unsigned char *got = y + ((size_t)row * YS + i) * es;
+                int ok;
+                if (i < n) {
+                  ok = same_bits(dtype_decode(dt, got), dtype_decode(dt, y1 + i * es));
+                } else {
+                  ok = 1;
+                  for (size_t b = 0; b < es; b++) ok &= got[b] == 0xA5;
+                }
+                if (!ok)
+                  fail_msg("%s %s %s %d rows of %d: row %d element %d %s", glk_isa_name(isa),
+                           glk_dtype_name(dt), glk_act_name((glk_act)act), rows, n, row, i,
+                           i < n ? "differs from the row alone" : "(a gap) was written");
+              }
+            }
+          }
+  }
+  if (!isas) skip();
+}
+
 /* Outputs of 16 MiB and more are written with non-temporal stores after an
  * aligning first piece: forward on such a tensor, starting 0..3 elements
  * past an alignment boundary, must equal the reference within the bound
@@ -606,6 +670,7 @@ int main(void) {
       cmocka_unit_test(test_lengths),
       cmocka_unit_test(test_glu_forward_tiny_values),
       cmocka_unit_test(test_special_values_in_every_lane),
+      cmocka_unit_test(test_rows_match_single_rows),
       cmocka_unit_test(test_streaming_stores_on_large_outputs),
       cmocka_unit_test(test_streaming_forms_match_cached),
       cmocka_unit_test(test_bf16_forward_is_f32_rounded),

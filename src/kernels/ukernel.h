@@ -43,11 +43,18 @@ typedef void (*glk_bwd_ukernel)(size_t n, const void *v, const void *g,
 typedef void (*glk_bwd_pairs_ukernel)(size_t n, const void *x, const void *dy,
                                       void *dx, const glk_ukernel_params *p);
 
+/* fwd over `rows` runs of n elements, row r at v + r sv, g + r sg, y + r sy
+ * (byte strides): kernels that gain from seeing several rows at once. */
+typedef void (*glk_fwd_rows_ukernel)(size_t rows, size_t n, const void *v, ptrdiff_t sv,
+                                     const void *g, ptrdiff_t sg, void *y, ptrdiff_t sy,
+                                     const glk_ukernel_params *p);
+
 typedef struct glk_kernel_set {
   glk_fwd_ukernel fwd;
   glk_fwd_pairs_ukernel fwd_pairs;
   glk_bwd_ukernel bwd;
   glk_bwd_pairs_ukernel bwd_pairs;
+  glk_fwd_rows_ukernel fwd_rows; /* optional (NULL: fwd row by row) */
 } glk_kernel_set;
 
 typedef struct glk_kernel_table {

@@ -237,6 +237,10 @@ static void glk_walk_rows(const glk_run_ctx *c, int64_t r0, int64_t r1) {
   if (c->mode == GLK_RUN_PLANAR && !c->backward) {
     const char *v = ptr[GLK_OP_V], *g = ptr[GLK_OP_G];
     char *y = ptr[GLK_OP_Y];
+    if (c->k->fwd_rows) {
+      c->k->fwd_rows((size_t)rows, n, v, step[GLK_OP_V], g, step[GLK_OP_G], y, step[GLK_OP_Y], p);
+      return;
+    }
     const glk_fwd_ukernel fwd = c->k->fwd;
     for (int64_t r = 0; r < rows; r++, v += step[GLK_OP_V], g += step[GLK_OP_G], y += step[GLK_OP_Y])
       fwd(n, v, g, y, p);
@@ -262,9 +266,15 @@ static void glk_walk_range(const glk_run_ctx *c, int64_t begin, int64_t end) {
   const glk_walk *w = c->w;
   const int inner = w->rank - 1, nops = w->nops;
   const int64_t n = w->shape[inner];
-  if (inner == 1 && begin % n == 0 && end % n == 0) {
-    glk_walk_rows(c, begin / n, end / n);
-    return;
+  if (inner == 1) { /* whole rows: the one-thread walk without a division */
+    if (begin == 0 && end == w->shape[0] * n) {
+      glk_walk_rows(c, 0, w->shape[0]);
+      return;
+    }
+    if (begin % n == 0 && end % n == 0) {
+      glk_walk_rows(c, begin / n, end / n);
+      return;
+    }
   }
   /* begin's coordinates (skipped at 0, a one-thread walk: 64-bit
    * divisions cost a small call more than its odometer) */

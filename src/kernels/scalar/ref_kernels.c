@@ -100,7 +100,7 @@ GLK_FOR_EACH_DTYPE(GLK_REF_KERNELS, GLK_APPLY_ACTS)
   [ACT_ENUM] = {glk_##DT##_##ACT##_fwd_ukernel__scalar,           \
                 glk_##DT##_##ACT##_fwd_pairs_ukernel__scalar,     \
                 glk_##DT##_##ACT##_bwd_ukernel__scalar,           \
-                glk_##DT##_##ACT##_bwd_pairs_ukernel__scalar},
+                glk_##DT##_##ACT##_bwd_pairs_ukernel__scalar, NULL},
 
 const glk_kernel_table glk_scalar_kernels = {
     .isa = "scalar",

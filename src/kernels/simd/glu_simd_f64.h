@@ -468,7 +468,7 @@ void GLK_ISA_NAME(glk_simd_fill_f64_)(glk_kernel_table *t) {
       GLK_ISA_NAME(glk_f64_##ACT##_fwd_ukernel__),                          \
       GLK_ISA_NAME(glk_f64_##ACT##_fwd_pairs_ukernel__),                    \
       GLK_ISA_NAME(glk_f64_##ACT##_bwd_ukernel__),                          \
-      GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__)};
+      GLK_ISA_NAME(glk_f64_##ACT##_bwd_pairs_ukernel__), NULL};
   GLK_FILL_F64(glu, GLK_ACT_GLU)
   GLK_FILL_F64(swiglu, GLK_ACT_SWIGLU)
   GLK_FILL_F64(geglu, GLK_ACT_GEGLU)

@@ -505,8 +505,9 @@ GLK_VINLINE void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
 GLK_VINLINE vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
 GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 
-/* The first m <= W elements, the lanes past m 0: masked where the layer can
- * (GLK_VEC_HAS_PART), else through a zero-padded W-element buffer. */
+/* The first m <= W elements, the lanes past m 1.0 (which every fast path
+ * takes; a 0 would send the vector to the general code): masked where the
+ * layer can (GLK_VEC_HAS_PART), else through a W-element buffer. */
 #ifdef GLK_VEC_HAS_PART
 #define GLK_PART_IO(DT, T, LOAD_PART, STORE_PART)                                      \
   GLK_VINLINE vf ldp_##DT(const T *p, size_t m) { return LOAD_PART(p, m); }           \
@@ -514,7 +515,8 @@ GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 #else
 #define GLK_PART_IO(DT, T, LOAD_PART, STORE_PART)                                      \
   GLK_VINLINE vf ldp_##DT(const T *p, size_t m) {                                     \
-    T b[GLK_W] = {0};                                                                 \
+    T b[GLK_W];                                                                       \
+    st_##DT(b, vf_set1(1.0f));                                                        \
     if (m) memcpy(b, p, m * sizeof(T));                                               \
     return ld_##DT(b);                                                                \
   }                                                                                   \
@@ -571,9 +573,8 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
 
 /*
  * The kernels of one (dtype, activation). Full vectors run straight from
- * memory; the tail, and a streaming walk's first piece, go through W-element
- * stack buffers (zero-padded, so the unused lanes compute harmless values
- * that are never stored).
+ * memory; the tail, and a streaming walk's first piece, are partial vectors
+ * (ldp_/stp_: the unused lanes compute values that are never stored).
  */
 #define GLK_SIMD_KERNELS(DT, T, ACT, ACT_ENUM)                                       \
   GLK_VINLINE void GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(T *p, vf x, int nt) { \
@@ -582,7 +583,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     else                                                                             \
       st_##DT(p, x);                                                                 \
   }                                                                                  \
-  /* m <= W elements, the lanes past m zero (harmless values, never stored) */     \
+  /* m <= W elements (the lanes past m compute values never stored) */             \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
       size_t m, const T *v, const T *g, T *y, const simd_consts *k) {                \
     stp_##DT(y, v_forward_##DT(ACT_ENUM, ldp_##DT(v, m), ldp_##DT(g, m), k), m);         \
@@ -609,6 +610,34 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       st_##DT(y + i, v_forward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k));       \
     if (i < n)                                                                       \
       GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, y + i, &k); \
+  }                                                                                  \
+  /* Rows of n elements at byte strides sv, sg, sy. Rows shorter than 2W run  \
+   * two at a time, their vectors computed side by side: one row's vector is    \
+   * one long dependency chain, and a row per call leaves the core idle on it. */ \
+  static void GLK_PASTE(glk_##DT##_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)(      \
+      size_t rows, size_t n, const void *v_, ptrdiff_t sv, const void *g_, ptrdiff_t sg, \
+      void *y_, ptrdiff_t sy, const glk_ukernel_params *p) {                         \
+    const char *v = v_, *g = g_;                                                     \
+    char *y = y_;                                                                    \
+    size_t r = 0;                                                                    \
+    if (n < 2 * GLK_W && !p->stream_stores) {                                        \
+      const simd_consts k = simd_consts_of(p);                                       \
+      for (; r + 2 <= rows; r += 2) {                                                \
+        const T *v0 = (const T *)(v + (ptrdiff_t)r * sv), *v1 = (const T *)(v + (ptrdiff_t)(r + 1) * sv); \
+        const T *g0 = (const T *)(g + (ptrdiff_t)r * sg), *g1 = (const T *)(g + (ptrdiff_t)(r + 1) * sg); \
+        T *y0 = (T *)(y + (ptrdiff_t)r * sy), *y1 = (T *)(y + (ptrdiff_t)(r + 1) * sy); \
+        for (size_t i = 0; i < n; i += GLK_W) {                                      \
+          const size_t m = n - i < GLK_W ? n - i : GLK_W;                            \
+          const vf a = v_forward_##DT(ACT_ENUM, ldp_##DT(v0 + i, m), ldp_##DT(g0 + i, m), &k); \
+          const vf b = v_forward_##DT(ACT_ENUM, ldp_##DT(v1 + i, m), ldp_##DT(g1 + i, m), &k); \
+          stp_##DT(y0 + i, a, m);                                                    \
+          stp_##DT(y1 + i, b, m);                                                    \
+        }                                                                            \
+      }                                                                              \
+    }                                                                                \
+    for (; r < rows; r++)                                                            \
+      GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX)(                   \
+          n, v + (ptrdiff_t)r * sv, g + (ptrdiff_t)r * sg, y + (ptrdiff_t)r * sy, p); \
   }                                                                                  \
   /* m <= W pairs */                                                                 \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(    \
@@ -752,12 +781,14 @@ GLK_SIMD_ACTS(GLK_SIMD_BF16)
       GLK_PASTE(glk_f32_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
       GLK_PASTE(glk_f32_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
       GLK_PASTE(glk_f32_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f32_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};          \
+      GLK_PASTE(glk_f32_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
+      GLK_PASTE(glk_f32_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};          \
   t->set[GLK_DTYPE_F16][E] = (glk_kernel_set){                                  \
       GLK_PASTE(glk_f16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
       GLK_PASTE(glk_f16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
       GLK_PASTE(glk_f16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};
+      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
+      GLK_PASTE(glk_f16_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};
 #endif
 
 /* Puts this ISA's f32/f16/bf16 kernels into t (f64 keeps what t has). */
@@ -768,7 +799,8 @@ void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
       GLK_PASTE(glk_bf16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                \
       GLK_PASTE(glk_bf16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
       GLK_PASTE(glk_bf16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                \
-      GLK_PASTE(glk_bf16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)};
+      GLK_PASTE(glk_bf16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
+      GLK_PASTE(glk_bf16_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};
   GLK_SIMD_ACTS(GLK_FILL)
 #undef GLK_FILL
 }

@@ -135,26 +135,27 @@ GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
   _mm256_storeu_si256((__m256i *)(void *)p, vf_bf16_bits(x));
 }
 /* ---- the first m <= W elements, by masks (AVX512BW/VL for 16-bit ones) --
- * Lanes past m load as 0 and are neither read nor written in memory, so a
+ * Lanes past m load as 1.0 and are neither read nor written in memory, so a
  * tail needs no copy through a stack buffer (whose narrow stores a vector
- * load cannot forward from: a stall on every short call). */
+ * load cannot forward from: a stall on every short call). 1.0, not 0: a
+ * zero value sends its whole vector off the fast paths. */
 #define GLK_VEC_HAS_PART 1
 GLK_VINLINE __mmask16 vm_first(size_t m) { return (__mmask16)((1u << m) - 1u); }
 GLK_VINLINE vf vf_load_part(const float *p, size_t m) {
-  return _mm512_maskz_loadu_ps(vm_first(m), p);
+  return _mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), vm_first(m), p);
 }
 GLK_VINLINE void vf_store_part(float *p, vf x, size_t m) {
   _mm512_mask_storeu_ps(p, vm_first(m), x);
 }
 GLK_VINLINE vf vf_load_f16_part(const uint16_t *p, size_t m) {
-  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(vm_first(m), p));
+  return _mm512_cvtph_ps(_mm256_mask_loadu_epi16(_mm256_set1_epi16(0x3c00), vm_first(m), p));
 }
 GLK_VINLINE void vf_store_f16_part(uint16_t *p, vf x, size_t m) {
   _mm256_mask_storeu_epi16(p, vm_first(m), vf_f16_bits(x));
 }
 GLK_VINLINE vf vf_load_bf16_part(const uint16_t *p, size_t m) {
-  __m512i w = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(vm_first(m), p));
-  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+  const __m256i h = _mm256_mask_loadu_epi16(_mm256_set1_epi16(0x3f80), vm_first(m), p);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 GLK_VINLINE void vf_store_bf16_part(uint16_t *p, vf x, size_t m) {
   _mm256_mask_storeu_epi16(p, vm_first(m), vf_bf16_bits(x));
