@@ -56,8 +56,9 @@ typedef enum glk_status {
   GLK_ERR_OVERLAP = 9,          /* an output overlaps an input or itself */
   GLK_ERR_UNSUPPORTED = 10,     /* a requested ISA or device is not
                                    available in this build or machine */
-  GLK_ERR_DEVICE = 11           /* a CUDA call failed (launch or device
+  GLK_ERR_DEVICE = 11,          /* a CUDA call failed (launch or device
                                    error); glk_last_error() names it */
+  GLK_ERR_OUT_OF_MEMORY = 12    /* creating a plan: no memory for it */
 } glk_status;
 
 typedef enum glk_dtype {
@@ -242,6 +243,38 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
                                       const glk_tensor *dvalue,
                                       const glk_tensor *dgate,
                                       const glk_options *options);
+
+/*
+ * Prepared calls. glk_plan_* checks everything about a call but its data
+ * pointers (the descriptors' data fields are ignored and may be NULL) and
+ * builds its walk once; glk_plan_run then takes the data pointers, one per
+ * tensor in the order the planning call took them (x, y for a forward;
+ * value, gate, dy, dvalue, dgate for a split backward), checks them as the
+ * one-shot call would (NULL, address range, overlap, in place) and runs:
+ * about 25 ns less per call than the one-shot form, which matters for small
+ * tensors. The options (a CUDA stream included) are copied at planning. A
+ * plan is immutable: several threads may run one plan at once. On failure
+ * *plan is NULL. glk_plan_destroy(NULL) does nothing.
+ */
+typedef struct glk_plan glk_plan;
+GLK_API glk_status glk_plan_forward(const glk_tensor *x, const glk_tensor *y,
+                                    const glk_options *options, glk_plan **plan);
+GLK_API glk_status glk_plan_backward(const glk_tensor *x, const glk_tensor *dy,
+                                     const glk_tensor *dx,
+                                     const glk_options *options, glk_plan **plan);
+GLK_API glk_status glk_plan_forward_split(const glk_tensor *value,
+                                          const glk_tensor *gate,
+                                          const glk_tensor *y,
+                                          const glk_options *options,
+                                          glk_plan **plan);
+GLK_API glk_status glk_plan_backward_split(
+    const glk_tensor *value, const glk_tensor *gate, const glk_tensor *dy,
+    const glk_tensor *dvalue, const glk_tensor *dgate,
+    const glk_options *options, glk_plan **plan);
+/* The number of data pointers glk_plan_run reads (0 for NULL). */
+GLK_API int glk_plan_tensor_count(const glk_plan *plan);
+GLK_API glk_status glk_plan_run(const glk_plan *plan, void *const *data);
+GLK_API void glk_plan_destroy(glk_plan *plan);
 
 /* ---- GLU layer (built when CBLAS is found) ---- */
 /*

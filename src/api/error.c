@@ -42,6 +42,7 @@ GLK_API const char *glk_status_string(glk_status status) {
     case GLK_ERR_OVERLAP: return "output overlaps an input or itself";
     case GLK_ERR_UNSUPPORTED: return "not supported on this machine or build";
     case GLK_ERR_DEVICE: return "a CUDA call failed";
+    case GLK_ERR_OUT_OF_MEMORY: return "out of memory";
   }
   return "unknown status";
 }

@@ -1,12 +1,14 @@
 /*
  * The public operations: validate every argument, describe the call as a
- * walk over Y's index space (src/plan), run it with the active kernels.
- * Nothing is written unless every check passed.
+ * walk over Y's index space (src/plan), run it with the active kernels
+ * (the steps of call.h; plan.c keeps the first for many runs). Nothing is
+ * written unless every check passed.
  */
 #include <float.h>
 #include <math.h>
 
 #include "api/error.h"
+#include "api/call.h"
 #include "api/validate.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/threads.h"
@@ -42,34 +44,196 @@ GLK_API glk_status glk_output_shape(int32_t rank, const int64_t *x_shape,
   return GLK_OK;
 }
 
-/* Validates X and returns its split axis and Y's shape. */
-static glk_status glk_check_fused_input(const glk_tensor *x,
-                                        const glk_options *opt, glk_checked *cx,
+/* Validates X's descriptor (tensor 0) and returns its split axis and Y's
+ * shape. */
+static glk_status glk_check_fused_input(glk_call *k, const glk_tensor *x,
                                         int32_t *axis, int64_t *y_shape) {
-  glk_status st = glk__check_tensor(x, "x", 1, 0, cx);
+  glk_status st = glk__check_desc(x, "x", 1, 0, &k->c[0]);
   if (st) return st;
-  st = glk__normalize_dim(opt->dim, x->rank, "x", axis);
+  st = glk__normalize_dim(k->opt.dim, x->rank, "x", axis);
   if (st) return st;
   if (x->shape[*axis] % 2 != 0)
     return glk__fail(GLK_ERR_ODD_SPLIT,
                      "x has odd size %lld along split axis %d (dim = %d)",
-                     (long long)x->shape[*axis], (int)*axis, (int)opt->dim);
+                     (long long)x->shape[*axis], (int)*axis, (int)k->opt.dim);
   for (int32_t i = 0; i < x->rank; i++)
     y_shape[i] = i == *axis ? x->shape[i] / 2 : x->shape[i];
   return GLK_OK;
 }
 
-/* Places the value and gate members of a fused tensor t (X or dX). */
-static void glk_place_members(glk_walk *w, const glk_tensor *t, int32_t axis,
-                              const glk_options *opt, int op_v, int op_g) {
+/* Walk operand `op` is tensor `tensor` from `offset` elements on. */
+static void glk_bind(glk_call *k, int op, int tensor, int64_t offset) {
+  k->bind_tensor[op] = (int8_t)tensor;
+  k->bind_offset[op] = offset * (int64_t)k->w.esize;
+}
+
+/* Operand `op` is all of tensor `tensor`, in Y's index space. */
+static void glk_place(glk_call *k, int op, int tensor) {
+  glk_walk_set(&k->w, op, k->c[tensor].t->strides, -1, 1);
+  glk_bind(k, op, tensor, 0);
+}
+
+/* Places the value and gate members of a fused tensor (X or dX). */
+static void glk_place_members(glk_call *k, int tensor, int32_t axis, int op_v, int op_g) {
+  const glk_tensor *t = k->c[tensor].t;
   const int64_t s = t->strides[axis];
-  const int interleaved = opt->layout == GLK_LAYOUT_INTERLEAVED;
+  const int interleaved = k->opt.layout == GLK_LAYOUT_INTERLEAVED;
   /* Offset of the second member: the next element, or half the axis on. */
   const int64_t second = interleaved ? s : (t->shape[axis] / 2) * s;
   const int64_t step = interleaved ? 2 : 1;
-  const int gate_first = opt->gate == GLK_GATE_FIRST;
-  glk_walk_set(w, op_v, t->data, gate_first ? second : 0, t->strides, axis, step);
-  glk_walk_set(w, op_g, t->data, gate_first ? 0 : second, t->strides, axis, step);
+  const int gate_first = k->opt.gate == GLK_GATE_FIRST;
+  glk_walk_set(&k->w, op_v, t->strides, axis, step);
+  glk_walk_set(&k->w, op_g, t->strides, axis, step);
+  glk_bind(k, op_v, tensor, gate_first ? second : 0);
+  glk_bind(k, op_g, tensor, gate_first ? 0 : second);
+}
+
+static glk_status glk_call_start(glk_call *k, const glk_options *options, int backward,
+                                 int ntensors, const glk_rule *rules, int nrules) {
+  k->backward = backward;
+  k->ntensors = ntensors;
+  k->rules = rules;
+  k->nrules = nrules;
+  k->n_in_place = 0;
+  return glk__read_options(options, &k->opt, &k->params);
+}
+
+/* The walk over `shape` (Y's index space) with `nops` operands. */
+static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *shape) {
+  k->dtype = k->c[0].t->dtype;
+  glk_walk_init(&k->w, nops, k->c[0].esize, rank, shape);
+}
+
+/* Tensors: x 0, y 1. */
+static const glk_rule kForwardRules[] = {{1, 0, 0}};
+
+glk_status glk__call_forward(glk_call *k, const glk_tensor *x, const glk_tensor *y,
+                             const glk_options *options) {
+  int32_t axis;
+  int64_t y_shape[GLK_MAX_RANK];
+  glk_status st = glk_call_start(k, options, 0, 2, kForwardRules, 1);
+  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape);
+  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[1]);
+  if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
+  if (st) return st;
+  k->empty = k->c[1].numel == 0;
+  if (k->empty) return GLK_OK;
+  glk_call_walk(k, 3, x->rank, y_shape);
+  glk_place_members(k, 0, axis, GLK_OP_V, GLK_OP_G);
+  glk_place(k, GLK_OP_Y, 1);
+  glk_walk_simplify(&k->w, GLK_OP_Y);
+  return GLK_OK;
+}
+
+/* Tensors: x 0, dy 1, dx 2. dx may be x itself (in place). */
+static const glk_rule kBackwardRules[] = {{2, 0, 1}, {2, 1, 0}};
+
+glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor *dy,
+                              const glk_tensor *dx, const glk_options *options) {
+  int32_t axis;
+  int64_t y_shape[GLK_MAX_RANK];
+  glk_status st = glk_call_start(k, options, 1, 3, kBackwardRules, 2);
+  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape);
+  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[1]);
+  if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
+  if (!st) st = glk__check_desc(dx, "dx", 0, 1, &k->c[2]);
+  if (!st) st = glk__check_like(&k->c[2], &k->c[0], x->rank, x->shape);
+  if (st) return st;
+  k->in_place[0][0] = 2, k->in_place[0][1] = 0, k->n_in_place = 1;
+  k->empty = k->c[1].numel == 0;
+  if (k->empty) return GLK_OK;
+  glk_call_walk(k, 5, x->rank, y_shape);
+  glk_place_members(k, 0, axis, GLK_OP_V, GLK_OP_G);
+  glk_place(k, GLK_OP_DY, 1);
+  glk_place_members(k, 2, axis, GLK_OP_DV, GLK_OP_DG);
+  glk_walk_simplify(&k->w, GLK_OP_DV);
+  return GLK_OK;
+}
+
+/* value and gate (tensors 0 and 1): one dtype, one shape. */
+static glk_status glk_check_split_inputs(glk_call *k, const glk_tensor *value,
+                                         const glk_tensor *gate) {
+  glk_status st = glk__check_desc(value, "value", 0, 0, &k->c[0]);
+  if (!st) st = glk__check_desc(gate, "gate", 0, 0, &k->c[1]);
+  if (!st) st = glk__check_like(&k->c[1], &k->c[0], value->rank, value->shape);
+  return st;
+}
+
+/* Tensors: value 0, gate 1, y 2. */
+static const glk_rule kForwardSplitRules[] = {{2, 0, 0}, {2, 1, 0}};
+
+glk_status glk__call_forward_split(glk_call *k, const glk_tensor *value,
+                                   const glk_tensor *gate, const glk_tensor *y,
+                                   const glk_options *options) {
+  glk_status st = glk_call_start(k, options, 0, 3, kForwardSplitRules, 2);
+  if (!st) st = glk_check_split_inputs(k, value, gate);
+  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[2]);
+  if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
+  if (st) return st;
+  k->empty = k->c[2].numel == 0;
+  if (k->empty) return GLK_OK;
+  glk_call_walk(k, 3, value->rank, value->shape);
+  glk_place(k, GLK_OP_V, 0);
+  glk_place(k, GLK_OP_G, 1);
+  glk_place(k, GLK_OP_Y, 2);
+  glk_walk_simplify(&k->w, GLK_OP_Y);
+  return GLK_OK;
+}
+
+/* Tensors: value 0, gate 1, dy 2, dvalue 3, dgate 4. Each output may be
+ * its own input, nothing else may meet. */
+static const glk_rule kBackwardSplitRules[] = {{3, 0, 1}, {3, 1, 0}, {3, 2, 0}, {4, 1, 1},
+                                               {4, 0, 0}, {4, 2, 0}, {4, 3, 0}};
+
+glk_status glk__call_backward_split(glk_call *k, const glk_tensor *value,
+                                    const glk_tensor *gate, const glk_tensor *dy,
+                                    const glk_tensor *dvalue, const glk_tensor *dgate,
+                                    const glk_options *options) {
+  glk_status st = glk_call_start(k, options, 1, 5, kBackwardSplitRules, 7);
+  if (!st) st = glk_check_split_inputs(k, value, gate);
+  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[2]);
+  if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
+  if (!st) st = glk__check_desc(dvalue, "dvalue", 0, 1, &k->c[3]);
+  if (!st) st = glk__check_like(&k->c[3], &k->c[0], value->rank, value->shape);
+  if (!st) st = glk__check_desc(dgate, "dgate", 0, 1, &k->c[4]);
+  if (!st) st = glk__check_like(&k->c[4], &k->c[0], value->rank, value->shape);
+  if (st) return st;
+  k->in_place[0][0] = 3, k->in_place[0][1] = 0;
+  k->in_place[1][0] = 4, k->in_place[1][1] = 1;
+  k->n_in_place = 2;
+  k->empty = k->c[2].numel == 0;
+  if (k->empty) return GLK_OK;
+  glk_call_walk(k, 5, value->rank, value->shape);
+  glk_place(k, GLK_OP_V, 0);
+  glk_place(k, GLK_OP_G, 1);
+  glk_place(k, GLK_OP_DY, 2);
+  glk_place(k, GLK_OP_DV, 3);
+  glk_place(k, GLK_OP_DG, 4);
+  glk_walk_simplify(&k->w, GLK_OP_DV);
+  return GLK_OK;
+}
+
+glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b) {
+  glk_status st;
+  for (int i = 0; i < k->ntensors; i++)
+    if ((st = glk__check_data(&k->c[i], data[i], &b->at[i]))) return st;
+  for (int r = 0; r < k->nrules; r++) {
+    const int o = k->rules[r].out, i = k->rules[r].in;
+    if ((st = glk__check_disjoint(&k->c[o], &b->at[o], &k->c[i], &b->at[i], k->rules[r].allow)))
+      return st;
+  }
+  /* In place means: the very same view, and not accumulating into it. */
+  for (int n = 0; n < k->n_in_place; n++) {
+    const int o = k->in_place[n][0], i = k->in_place[n][1];
+    if (k->opt.accumulate && glk__same_view(&k->c[o], &b->at[o], &k->c[i], &b->at[i]))
+      return glk__fail(GLK_ERR_OVERLAP,
+                       "in-place backward cannot accumulate: the gradient "
+                       "buffer is the input itself");
+  }
+  if (!k->empty)
+    for (int op = 0; op < GLK_MAX_OPERANDS; op++)
+      b->base[op] = op < k->w.nops ? (char *)data[k->bind_tensor[op]] + k->bind_offset[op] : NULL;
+  return GLK_OK;
 }
 
 /* Options were validated: the ISA is available. The SIMD kernels hold
@@ -92,20 +256,38 @@ static int glk_threads_for(const glk_options *opt) {
   return opt->num_threads > 0 ? opt->num_threads : glk__default_threads();
 }
 
-/* Runs a simplified walk on the device the options name: the CPU kernels
- * (waiting for them), or the CUDA kernels, queued on the stream. */
-static glk_status glk_run(glk_walk *w, int backward, glk_dtype dtype,
-                          const glk_options *opt,
+#ifdef GLUKIT_HAVE_CUDA
+/* The CUDA launcher reads the walk's own bases: a copy with these (out of
+ * line, so the CPU path's frame stays small). */
+__attribute__((noinline)) static glk_status glk_cuda_run_at(
+    const glk_walk *w, char *const *base, int backward, glk_dtype dtype,
+    const glk_options *opt, const glk_ukernel_params *params) {
+  glk_walk at = *w;
+  for (int op = 0; op < w->nops; op++) at.base[op] = base[op];
+  return glk__cuda_run(&at, backward, dtype, opt->act, params, opt->cuda_stream);
+}
+#endif
+
+/* Runs a simplified walk with its operands at `base` on the device the
+ * options name: the CPU kernels (waiting for them), or the CUDA kernels,
+ * queued on the stream. */
+static glk_status glk_run(const glk_walk *w, char *const *base, int backward,
+                          glk_dtype dtype, const glk_options *opt,
                           const glk_ukernel_params *params) {
 #ifdef GLUKIT_HAVE_CUDA
   if (opt->device == GLK_DEVICE_CUDA)
-    return glk__cuda_run(w, backward, dtype, opt->act, params, opt->cuda_stream);
+    return glk_cuda_run_at(w, base, backward, dtype, opt, params);
 #endif
   if (backward)
-    glk_walk_backward(w, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
+    glk_walk_backward(w, base, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
   else
-    glk_walk_forward(w, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
+    glk_walk_forward(w, base, glk_kernels_for(dtype, opt), params, glk_threads_for(opt));
   return GLK_OK;
+}
+
+glk_status glk__call_run(const glk_call *k, const glk_bound *b) {
+  if (k->empty) return GLK_OK;
+  return glk_run(&k->w, b->base, k->backward, k->dtype, &k->opt, &k->params);
 }
 
 GLK_API int glk_cuda_available(void) {
@@ -116,77 +298,26 @@ GLK_API int glk_cuda_available(void) {
 #endif
 }
 
+/* The one-shot calls: the three steps of call.h in a row. */
 GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
                                const glk_options *options) {
   glk__clear_error();
-  glk_options opt;
-  glk_ukernel_params params;
-  glk_checked cx, cy;
-  int32_t axis;
-  int64_t y_shape[GLK_MAX_RANK];
-  glk_status st = glk__read_options(options, &opt, &params);
-  if (!st) st = glk_check_fused_input(x, &opt, &cx, &axis, y_shape);
-  if (!st) st = glk__check_tensor(y, "y", 0, 1, &cy);
-  if (!st) st = glk__check_like(&cy, &cx, x->rank, y_shape);
-  if (!st) st = glk__check_disjoint(&cy, &cx, 0);
-  if (st || cy.numel == 0) return st;
-
-  glk_walk w;
-  glk_walk_init(&w, 3, cx.esize, x->rank, y_shape);
-  glk_place_members(&w, x, axis, &opt, GLK_OP_V, GLK_OP_G);
-  glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
-  glk_walk_simplify(&w, GLK_OP_Y);
-  return glk_run(&w, 0, x->dtype, &opt, &params);
-}
-
-/* In place means: the very same view, and not accumulating into it. */
-static glk_status glk_check_in_place(const glk_tensor *out,
-                                     const glk_tensor *in,
-                                     const glk_options *opt) {
-  if (opt->accumulate && glk__same_view(out, in))
-    return glk__fail(GLK_ERR_OVERLAP,
-                     "in-place backward cannot accumulate: the gradient "
-                     "buffer is the input itself");
-  return GLK_OK;
+  glk_call k;
+  glk_bound b;
+  glk_status st = glk__call_forward(&k, x, y, options);
+  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, y->data}, &b);
+  return st ? st : glk__call_run(&k, &b);
 }
 
 GLK_API glk_status glk_backward(const glk_tensor *x, const glk_tensor *dy,
                                 const glk_tensor *dx,
                                 const glk_options *options) {
   glk__clear_error();
-  glk_options opt;
-  glk_ukernel_params params;
-  glk_checked cx, cdy, cdx;
-  int32_t axis;
-  int64_t y_shape[GLK_MAX_RANK];
-  glk_status st = glk__read_options(options, &opt, &params);
-  if (!st) st = glk_check_fused_input(x, &opt, &cx, &axis, y_shape);
-  if (!st) st = glk__check_tensor(dy, "dy", 0, 0, &cdy);
-  if (!st) st = glk__check_like(&cdy, &cx, x->rank, y_shape);
-  if (!st) st = glk__check_tensor(dx, "dx", 0, 1, &cdx);
-  if (!st) st = glk__check_like(&cdx, &cx, x->rank, x->shape);
-  if (!st) st = glk__check_disjoint(&cdx, &cx, 1);
-  if (!st) st = glk__check_disjoint(&cdx, &cdy, 0);
-  if (!st) st = glk_check_in_place(dx, x, &opt);
-  if (st || cdy.numel == 0) return st;
-
-  glk_walk w;
-  glk_walk_init(&w, 5, cx.esize, x->rank, y_shape);
-  glk_place_members(&w, x, axis, &opt, GLK_OP_V, GLK_OP_G);
-  glk_walk_set(&w, GLK_OP_DY, dy->data, 0, dy->strides, -1, 1);
-  glk_place_members(&w, dx, axis, &opt, GLK_OP_DV, GLK_OP_DG);
-  glk_walk_simplify(&w, GLK_OP_DV);
-  return glk_run(&w, 1, x->dtype, &opt, &params);
-}
-
-/* value and gate: one dtype, one shape; returns the checked pair. */
-static glk_status glk_check_split_inputs(const glk_tensor *value,
-                                         const glk_tensor *gate,
-                                         glk_checked *cv, glk_checked *cg) {
-  glk_status st = glk__check_tensor(value, "value", 0, 0, cv);
-  if (!st) st = glk__check_tensor(gate, "gate", 0, 0, cg);
-  if (!st) st = glk__check_like(cg, cv, value->rank, value->shape);
-  return st;
+  glk_call k;
+  glk_bound b;
+  glk_status st = glk__call_backward(&k, x, dy, dx, options);
+  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, dy->data, dx->data}, &b);
+  return st ? st : glk__call_run(&k, &b);
 }
 
 GLK_API glk_status glk_forward_split(const glk_tensor *value,
@@ -194,24 +325,11 @@ GLK_API glk_status glk_forward_split(const glk_tensor *value,
                                      const glk_tensor *y,
                                      const glk_options *options) {
   glk__clear_error();
-  glk_options opt;
-  glk_ukernel_params params;
-  glk_checked cv, cg, cy;
-  glk_status st = glk__read_options(options, &opt, &params);
-  if (!st) st = glk_check_split_inputs(value, gate, &cv, &cg);
-  if (!st) st = glk__check_tensor(y, "y", 0, 1, &cy);
-  if (!st) st = glk__check_like(&cy, &cv, value->rank, value->shape);
-  if (!st) st = glk__check_disjoint(&cy, &cv, 0);
-  if (!st) st = glk__check_disjoint(&cy, &cg, 0);
-  if (st || cy.numel == 0) return st;
-
-  glk_walk w;
-  glk_walk_init(&w, 3, cv.esize, value->rank, value->shape);
-  glk_walk_set(&w, GLK_OP_V, value->data, 0, value->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_G, gate->data, 0, gate->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_Y, y->data, 0, y->strides, -1, 1);
-  glk_walk_simplify(&w, GLK_OP_Y);
-  return glk_run(&w, 0, value->dtype, &opt, &params);
+  glk_call k;
+  glk_bound b;
+  glk_status st = glk__call_forward_split(&k, value, gate, y, options);
+  if (!st) st = glk__call_bind(&k, (void *const[]){value->data, gate->data, y->data}, &b);
+  return st ? st : glk__call_run(&k, &b);
 }
 
 GLK_API glk_status glk_backward_split(const glk_tensor *value,
@@ -221,36 +339,11 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
                                       const glk_tensor *dgate,
                                       const glk_options *options) {
   glk__clear_error();
-  glk_options opt;
-  glk_ukernel_params params;
-  glk_checked cv, cg, cdy, cdv, cdg;
-  glk_status st = glk__read_options(options, &opt, &params);
-  if (!st) st = glk_check_split_inputs(value, gate, &cv, &cg);
-  if (!st) st = glk__check_tensor(dy, "dy", 0, 0, &cdy);
-  if (!st) st = glk__check_like(&cdy, &cv, value->rank, value->shape);
-  if (!st) st = glk__check_tensor(dvalue, "dvalue", 0, 1, &cdv);
-  if (!st) st = glk__check_like(&cdv, &cv, value->rank, value->shape);
-  if (!st) st = glk__check_tensor(dgate, "dgate", 0, 1, &cdg);
-  if (!st) st = glk__check_like(&cdg, &cv, value->rank, value->shape);
-  /* Each output may be its own input, nothing else may meet. */
-  if (!st) st = glk__check_disjoint(&cdv, &cv, 1);
-  if (!st) st = glk__check_disjoint(&cdv, &cg, 0);
-  if (!st) st = glk__check_disjoint(&cdv, &cdy, 0);
-  if (!st) st = glk__check_disjoint(&cdg, &cg, 1);
-  if (!st) st = glk__check_disjoint(&cdg, &cv, 0);
-  if (!st) st = glk__check_disjoint(&cdg, &cdy, 0);
-  if (!st) st = glk__check_disjoint(&cdg, &cdv, 0);
-  if (!st) st = glk_check_in_place(dvalue, value, &opt);
-  if (!st) st = glk_check_in_place(dgate, gate, &opt);
-  if (st || cdy.numel == 0) return st;
-
-  glk_walk w;
-  glk_walk_init(&w, 5, cv.esize, value->rank, value->shape);
-  glk_walk_set(&w, GLK_OP_V, value->data, 0, value->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_G, gate->data, 0, gate->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_DY, dy->data, 0, dy->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_DV, dvalue->data, 0, dvalue->strides, -1, 1);
-  glk_walk_set(&w, GLK_OP_DG, dgate->data, 0, dgate->strides, -1, 1);
-  glk_walk_simplify(&w, GLK_OP_DV);
-  return glk_run(&w, 1, value->dtype, &opt, &params);
+  glk_call k;
+  glk_bound b;
+  glk_status st = glk__call_backward_split(&k, value, gate, dy, dvalue, dgate, options);
+  if (!st)
+    st = glk__call_bind(&k, (void *const[]){value->data, gate->data, dy->data,
+                                            dvalue->data, dgate->data}, &b);
+  return st ? st : glk__call_run(&k, &b);
 }

@@ -105,8 +105,8 @@ static int glk_self_overlapping(const glk_tensor *t) {
   return 0;
 }
 
-glk_status glk__check_tensor(const glk_tensor *t, const char *name,
-                             int32_t min_rank, int is_output, glk_checked *c) {
+glk_status glk__check_desc(const glk_tensor *t, const char *name,
+                           int32_t min_rank, int is_output, glk_checked *c) {
   if (!t) return glk__fail(GLK_ERR_NULL_POINTER, "%s is NULL", name);
   if (t->rank < min_rank || t->rank > GLK_MAX_RANK) {
     if (t->rank == 0)
@@ -141,12 +141,8 @@ glk_status glk__check_tensor(const glk_tensor *t, const char *name,
                      "count",
                      name, (long long)numel, c->esize);
   c->numel = numel;
-  c->span.empty = numel == 0;
-  c->span.lo = c->span.hi = 0;
+  c->lo_bytes = c->hi_bytes = 0;
   if (numel == 0) return GLK_OK;
-  if (!t->data)
-    return glk__fail(GLK_ERR_NULL_POINTER, "%s->data is NULL for %lld elements",
-                     name, (long long)numel);
   /* Lowest and highest element offsets, then bytes, then addresses. Both
    * sums stay in registers: adding through a pointer chosen by the sign
    * (a store to an address known late, then a load from it) cost a
@@ -169,22 +165,30 @@ glk_status glk__check_tensor(const glk_tensor *t, const char *name,
     return glk__fail(GLK_ERR_OVERFLOW,
                      "%s: element offsets %lld..%lld overflow a byte offset",
                      name, (long long)lo, (long long)hi);
-  const uintptr_t base = (uintptr_t)t->data;
-  const uintptr_t below = (uintptr_t)0 - (uintptr_t)lo_bytes; /* lo <= 0 */
-  if (base < below ||
-      UINTPTR_MAX - base < (uintptr_t)hi_bytes)
-    return glk__fail(GLK_ERR_OVERFLOW,
-                     "%s: offsets %lld..%lld bytes from %p leave the address "
-                     "space",
-                     name, (long long)lo_bytes, (long long)hi_bytes, t->data);
-  c->span.lo = base - below;
-  c->span.hi = base + (uintptr_t)hi_bytes;
+  c->lo_bytes = lo_bytes;
+  c->hi_bytes = hi_bytes;
   if (is_output && glk_self_overlapping(t))
     return glk__fail(GLK_ERR_OVERLAP,
                      "output %s has strides under which two elements share "
                      "memory",
                      name);
   return GLK_OK;
+}
+
+glk_status glk__fail_data(const glk_checked *c, void *data) {
+  if (!data)
+    return glk__fail(GLK_ERR_NULL_POINTER, "%s->data is NULL for %lld elements",
+                     c->name, (long long)c->numel);
+  return glk__fail(GLK_ERR_OVERFLOW,
+                   "%s: offsets %lld..%lld bytes from %p leave the address "
+                   "space",
+                   c->name, (long long)c->lo_bytes, (long long)c->hi_bytes, data);
+}
+
+glk_status glk__check_tensor(const glk_tensor *t, const char *name,
+                             int32_t min_rank, int is_output, glk_located *l) {
+  glk_status st = glk__check_desc(t, name, min_rank, is_output, &l->c);
+  return st ? st : glk__check_data(&l->c, t->data, &l->at);
 }
 
 glk_status glk__check_like(const glk_checked *t, const glk_checked *ref,
@@ -217,29 +221,28 @@ glk_status glk__normalize_dim(int32_t dim, int32_t rank, const char *name,
   return GLK_OK;
 }
 
-int glk__same_view(const glk_tensor *a, const glk_tensor *b) {
+int glk__same_view(const glk_checked *a, const glk_at *a_at, const glk_checked *b,
+                   const glk_at *b_at) {
+  const glk_tensor *x = a->t, *y = b->t;
   /* Empty views share no memory whatever their pointers say. */
-  for (int32_t i = 0; i < a->rank; i++)
-    if (a->shape[i] == 0) return 0;
-  if (a->data != b->data || a->dtype != b->dtype || a->rank != b->rank)
-    return 0;
-  for (int32_t i = 0; i < a->rank; i++)
-    if (a->shape[i] != b->shape[i] ||
-        (a->shape[i] > 1 && a->strides[i] != b->strides[i]))
+  for (int32_t i = 0; i < x->rank; i++)
+    if (x->shape[i] == 0) return 0;
+  if (a_at->data != b_at->data || x->dtype != y->dtype || x->rank != y->rank) return 0;
+  for (int32_t i = 0; i < x->rank; i++)
+    if (x->shape[i] != y->shape[i] || (x->shape[i] > 1 && x->strides[i] != y->strides[i]))
       return 0;
   return 1;
 }
 
-glk_status glk__check_disjoint(const glk_checked *out, const glk_checked *in,
-                               int allow_identical) {
-  if (out->span.empty || in->span.empty) return GLK_OK;
-  if (out->span.hi <= in->span.lo || in->span.hi <= out->span.lo)
-    return GLK_OK;
-  if (allow_identical && glk__same_view(out->t, in->t)) return GLK_OK;
+glk_status glk__check_overlap(const glk_checked *out, const glk_at *out_at,
+                              const glk_checked *in, const glk_at *in_at,
+                              int allow_identical) {
+  const glk_span *o = &out_at->span, *i = &in_at->span;
+  if (allow_identical && glk__same_view(out, out_at, in, in_at)) return GLK_OK;
   return glk__fail(GLK_ERR_OVERLAP,
                    "%s (bytes %p..%p) overlaps %s (bytes %p..%p)%s", out->name,
-                   (void *)out->span.lo, (void *)out->span.hi, in->name,
-                   (void *)in->span.lo, (void *)in->span.hi,
+                   (void *)o->lo, (void *)o->hi, in->name, (void *)i->lo,
+                   (void *)i->hi,
                    allow_identical
                        ? "; only the very same view is allowed (in place)"
                        : "");

@@ -12,7 +12,7 @@ glk_status glk__layer_arg(glk_layer_plan *plan, const glk_tensor *t,
   if (v) memset(v, 0, sizeof *v);
   if (!t && optional) return GLK_OK;
   const int32_t rank = m ? 2 : 1;
-  glk_checked c;
+  glk_located c;
   glk_status st = glk__check_tensor(t, name, rank, is_output, &c);
   if (st) return st;
   if (t->rank != rank)
@@ -43,12 +43,12 @@ glk_status glk__layer_arg(glk_layer_plan *plan, const glk_tensor *t,
   }
   if (is_output) {
     for (int i = 0; i < plan->nin && !st; i++)
-      st = glk__check_disjoint(&c, &plan->in[i], 0);
+      st = glk__check_disjoint(&c.c, &c.at, &plan->in[i].c, &plan->in[i].at, 0);
     for (int i = 0; i < plan->nout && !st; i++)
-      st = glk__check_disjoint(&c, &plan->out[i], 0);
+      st = glk__check_disjoint(&c.c, &c.at, &plan->out[i].c, &plan->out[i].at, 0);
     if (st) return st;
   }
-  glk_checked *list = is_output ? plan->out : plan->in;
+  glk_located *list = is_output ? plan->out : plan->in;
   int *n = is_output ? &plan->nout : &plan->nin;
   if (*n < GLK_LAYER_MAX_ARGS) list[(*n)++] = c;
   return GLK_OK;

@@ -39,7 +39,7 @@ typedef struct glk_layer_plan {
   glk_options core;  /* for the core operator on Z */
   int64_t tb, nb;    /* token and hidden block sizes */
   /* Checked tensors, for the overlap tests of each output. */
-  glk_checked in[GLK_LAYER_MAX_ARGS], out[GLK_LAYER_MAX_ARGS];
+  glk_located in[GLK_LAYER_MAX_ARGS], out[GLK_LAYER_MAX_ARGS];
   int nin, nout;
 } glk_layer_plan;
 

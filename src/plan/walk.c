@@ -19,9 +19,8 @@ void glk_walk_init(glk_walk *w, int nops, size_t esize, int32_t rank,
   for (int32_t i = 0; i < rank; i++) w->shape[i] = shape[i];
 }
 
-void glk_walk_set(glk_walk *w, int op, void *data, int64_t offset,
-                  const int64_t *strides, int32_t axis, int64_t axis_step) {
-  w->base[op] = (char *)data + offset * (int64_t)w->esize;
+void glk_walk_set(glk_walk *w, int op, const int64_t *strides, int32_t axis,
+                  int64_t axis_step) {
   for (int i = 0; i < w->rank; i++)
     w->stride[op][i] = strides[i] * (i == axis ? axis_step : 1);
 }
@@ -93,6 +92,7 @@ typedef struct glk_run_ctx {
   glk_run_mode mode;
   int backward;
   int64_t inner_stride[GLK_MAX_OPERANDS];
+  char *base[GLK_MAX_OPERANDS];
 } glk_run_ctx;
 
 /* Strided copies to and from a tile, one loop per element size so each
@@ -186,14 +186,18 @@ static void glk_run(const glk_run_ctx *c, char *const ptr[], size_t n) {
 /* Operands a and b are the two members of contiguous pairs: stride 2 inner,
  * the same strides outside, one element apart. Returns +1 when b follows a,
  * -1 when a follows b, 0 otherwise. */
-int glk_walk_pair_order(const glk_walk *w, int a, int b) {
+static int glk_pair_order_at(const glk_walk *w, char *const *base, int a, int b) {
   for (int d = 0; d < w->rank; d++)
     if (w->stride[a][d] != w->stride[b][d]) return 0;
   if (w->stride[a][w->rank - 1] != 2) return 0;
-  const ptrdiff_t gap = w->base[b] - w->base[a];
+  const ptrdiff_t gap = base[b] - base[a];
   if (gap == (ptrdiff_t)w->esize) return 1;
   if (gap == -(ptrdiff_t)w->esize) return -1;
   return 0;
+}
+
+int glk_walk_pair_order(const glk_walk *w, int a, int b) {
+  return glk_pair_order_at(w, w->base, a, b);
 }
 
 /* Chooses how the innermost dim runs: planar, pairs or tiled. */
@@ -206,10 +210,10 @@ static void glk_choose_mode(const glk_walk *w, glk_run_ctx *c) {
   }
   c->mode = all_unit ? GLK_RUN_PLANAR : GLK_RUN_TILED;
   if (!all_unit) {
-    const int order = glk_walk_pair_order(w, GLK_OP_V, GLK_OP_G);
+    const int order = glk_pair_order_at(w, c->base, GLK_OP_V, GLK_OP_G);
     int pairs = order != 0 && c->inner_stride[c->backward ? GLK_OP_DY : GLK_OP_Y] == 1;
     if (pairs && c->backward)
-      pairs = glk_walk_pair_order(w, GLK_OP_DV, GLK_OP_DG) == order;
+      pairs = glk_pair_order_at(w, c->base, GLK_OP_DV, GLK_OP_DG) == order;
     if (pairs) {
       c->mode = GLK_RUN_PAIRS;
       c->p.gate_first = order < 0;
@@ -230,7 +234,7 @@ static void glk_walk_rows(const glk_run_ctx *c, int64_t r0, int64_t r1) {
   int64_t step[GLK_MAX_OPERANDS];
   for (int op = 0; op < w->nops; op++) {
     step[op] = w->stride[op][0] * (int64_t)w->esize;
-    ptr[op] = w->base[op] + r0 * step[op];
+    ptr[op] = c->base[op] + r0 * step[op];
   }
   const int64_t rows = r1 - r0;
   const glk_ukernel_params *p = &c->p;
@@ -289,7 +293,7 @@ static void glk_walk_range(const glk_run_ctx *c, int64_t begin, int64_t end) {
   for (int64_t pos = begin; pos < end;) {
     const int64_t len = n - off < end - pos ? n - off : end - pos;
     for (int op = 0; op < nops; op++)
-      ptr[op] = w->base[op] + (at[op] + off * c->inner_stride[op]) * (int64_t)w->esize;
+      ptr[op] = c->base[op] + (at[op] + off * c->inner_stride[op]) * (int64_t)w->esize;
     glk_run(c, ptr, (size_t)len);
     pos += len;
     off = 0;
@@ -345,14 +349,24 @@ static void glk_walk_run_all(const glk_walk *w, glk_run_ctx *c, int threads) {
   glk__parallel_for(threads, (size_t)((total + chunk - 1) / chunk), glk_run_task, &job);
 }
 
-void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
-                      const glk_ukernel_params *p, int threads) {
-  glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 0};
+/* Field by field: an initializer would zero the whole context first (a
+ * `rep stos` worth several nanoseconds of a small call); choose_mode fills
+ * the rest. All GLK_MAX_OPERANDS bases are copied (a fixed count, no memcpy
+ * call); those past nops are never read. */
+static void glk_walk_start(const glk_walk *w, char *const *base, const glk_kernel_set *k,
+                           const glk_ukernel_params *p, int backward, int threads) {
+  glk_run_ctx c;
+  c.w = w, c.k = k, c.p = *p, c.backward = backward;
+  for (int op = 0; op < GLK_MAX_OPERANDS; op++) c.base[op] = base[op];
   glk_walk_run_all(w, &c, threads);
 }
 
-void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
+void glk_walk_forward(const glk_walk *w, char *const *base, const glk_kernel_set *k,
+                      const glk_ukernel_params *p, int threads) {
+  glk_walk_start(w, base, k, p, 0, threads);
+}
+
+void glk_walk_backward(const glk_walk *w, char *const *base, const glk_kernel_set *k,
                        const glk_ukernel_params *p, int threads) {
-  glk_run_ctx c = {.w = w, .k = k, .p = *p, .backward = 1};
-  glk_walk_run_all(w, &c, threads);
+  glk_walk_start(w, base, k, p, 1, threads);
 }

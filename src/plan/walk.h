@@ -43,11 +43,12 @@ void glk_walk_init(glk_walk *w, int nops, size_t esize, int32_t rank,
                    const int64_t *shape);
 
 /*
- * Places operand `op` at `data` + `offset` elements with the given strides.
- * For a fused X, the axis' stride is scaled by `axis_step` (2 for pairs).
+ * Gives operand `op` the given strides. For a fused X, the axis' stride is
+ * scaled by `axis_step` (2 for pairs). Its base (w->base[op]) is set by the
+ * caller, before or after simplifying (which leaves the bases alone).
  */
-void glk_walk_set(glk_walk *w, int op, void *data, int64_t offset,
-                  const int64_t *strides, int32_t axis, int64_t axis_step);
+void glk_walk_set(glk_walk *w, int op, const int64_t *strides, int32_t axis,
+                  int64_t axis_step);
 
 /* Drops unit dims, orders dims by |stride| of operand `primary`, merges. */
 void glk_walk_simplify(glk_walk *w, int primary);
@@ -57,10 +58,11 @@ void glk_walk_simplify(glk_walk *w, int primary);
  * a, -1 when a follows b, 0 otherwise. */
 int glk_walk_pair_order(const glk_walk *w, int a, int b);
 
-/* Runs the walk on up to `threads` threads (small walks use fewer). */
-void glk_walk_forward(const glk_walk *w, const glk_kernel_set *k,
+/* Runs the walk with its operands at `base` (w->base, or a plan's bases
+ * for one run) on up to `threads` threads (small walks use fewer). */
+void glk_walk_forward(const glk_walk *w, char *const *base, const glk_kernel_set *k,
                       const glk_ukernel_params *p, int threads);
-void glk_walk_backward(const glk_walk *w, const glk_kernel_set *k,
+void glk_walk_backward(const glk_walk *w, char *const *base, const glk_kernel_set *k,
                        const glk_ukernel_params *p, int threads);
 
 #ifdef __cplusplus
