@@ -117,7 +117,8 @@ static void json_row(FILE *f, const bench_row *r) {
           kind, r->bytes / stream_ns, r->bytes / r->stream_plain_ns);
   if (r->stream_nt_ns > 0) fprintf(f, "%.6g", r->bytes / r->stream_nt_ns);
   else fputs("null", f);
-  fprintf(f, ", \"ratio_to_stream\": %.6g}", bench_row_ratio(r));
+  fprintf(f, ", \"ratio_to_stream\": %.6g, \"call\": \"%s\"}", bench_row_ratio(r),
+          r->plan ? "plan" : "once");
 }
 
 int bench_write_json(const char *path, const bench_machine *m,

@@ -22,6 +22,7 @@ typedef struct bench_row {
   double call_ns;         /* median wall time of one call */
   double stream_plain_ns; /* the same-traffic stream, ordinary stores */
   double stream_nt_ns;    /* with streaming stores; < 0: not run */
+  int plan;               /* timed through glk_plan_run */
 } bench_row;
 
 typedef struct bench_machine {

@@ -30,6 +30,7 @@ typedef struct bench_config {
   int forward, backward;
   glk_isa isa;
   int reps; /* 0: chosen per row from the call's duration */
+  int plan; /* time glk_plan_run on a plan made per row */
   const char *json;
 } bench_config;
 
@@ -53,6 +54,8 @@ void cli_bench_help(FILE *out) {
       "  --isa I           auto (default), scalar, avx2, avx512, neon\n"
       "  --reps N          timed repetitions per row (default: 5 to 31 by "
       "size)\n"
+      "  --call C          once (default: glk_forward, glk_backward) or plan\n"
+      "                    (glk_plan_run on a plan made before the row)\n"
       "  --json FILE       also write the results as JSON\n"
       "  -h, --help        show this help\n\n"
       "Each repetition times a batch of calls lasting about 2 ms (one call "
@@ -158,6 +161,10 @@ static int apply_option(bench_config *c, const char *name, char *value) {
     if (!parse_long(value, 1, 100000, &v))
       return usage("--reps wants a count from 1, got '%s'", value);
     c->reps = (int)v;
+  } else if (strcmp(name, "--call") == 0) {
+    if (!strcmp(value, "once")) c->plan = 0;
+    else if (!strcmp(value, "plan")) c->plan = 1;
+    else return usage("--call wants once or plan, got '%s'", value);
   } else if (strcmp(name, "--json") == 0) {
     c->json = value;
   } else {
@@ -213,6 +220,8 @@ typedef struct bench_case {
   glk_options options;
   int backward, threads;
   bench_stream stream;
+  glk_plan *plan; /* --call plan: run this on `data` */
+  void *data[3];
 } bench_case;
 
 enum { OP_GLU, OP_STREAM_PLAIN, OP_STREAM_NT, OP_COUNT };
@@ -224,6 +233,7 @@ static double now_ns(void) {
 }
 
 static glk_status run_op(bench_case *c, int op) {
+  if (op == OP_GLU && c->plan) return glk_plan_run(c->plan, c->data);
   if (op == OP_GLU)
     return c->backward ? glk_backward(c->x, c->dy, c->dx, &c->options)
                        : glk_forward(c->x, c->y, &c->options);
@@ -372,7 +382,7 @@ static int run_shape_dtype(const bench_config *c, const bench_data *d,
     for (int a = 0; a < c->nacts; a++)
       for (int t = 0; t < c->nthreads; t++) {
         bench_case k = {&d->x, &d->y, &d->dy, &d->dx, {0}, backward,
-                        c->threads[t], stream_for(d, backward)};
+                        c->threads[t], stream_for(d, backward), NULL, {NULL}};
         glk_options_init(&k.options);
         k.options.act = c->acts[a];
         k.options.dim = c->dim;
@@ -387,7 +397,21 @@ static int run_shape_dtype(const bench_config *c, const bench_data *d,
         row.bytes = (double)(backward ? 2 * d->x_bytes + d->y_bytes
                                       : d->x_bytes + d->y_bytes);
         row.y_elements = (double)(d->y_bytes / glk_dtype_size(dtype));
+        row.plan = c->plan;
+        if (c->plan) {
+          const glk_status st =
+              backward ? glk_plan_backward(k.x, k.dy, k.dx, &k.options, &k.plan)
+                       : glk_plan_forward(k.x, k.y, &k.options, &k.plan);
+          if (st) {
+            fprintf(stderr, "glukit bench: %s\n", glk_last_error());
+            return EXIT_DATA;
+          }
+          k.data[0] = d->x.data;
+          k.data[1] = backward ? d->dy.data : d->y.data;
+          k.data[2] = d->dx.data;
+        }
         int status = measure(&k, c->reps, &row);
+        glk_plan_destroy(k.plan);
         if (status) return status;
         bench_print_row(stdout, &row);
         if (push_row(rows, &row)) return EXIT_DATA;
@@ -418,6 +442,7 @@ int cli_bench(int argc, char **argv) {
   for (int i = 0; i < argc && at < sizeof m.command; i++)
     at += (size_t)snprintf(m.command + at, sizeof m.command - at, " %s", argv[i]);
   bench_print_header(stdout, &m);
+  if (c.plan) printf("calls: glk_plan_run on a plan made per row (--call plan)\n\n");
   row_list rows = {0};
   for (int s = 0; s < c.nshapes && !status; s++)
     for (int t = 0; t < c.ndtypes && !status; t++) {

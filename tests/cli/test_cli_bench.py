@@ -49,6 +49,22 @@ def test_layout_dim_and_dtype_options(glukit_cli, tmp_path):
         ("interleaved", 0, "f64", "backward")
 
 
+def test_call_plan_times_prepared_calls(glukit_cli, tmp_path):
+    out = tmp_path / "bench.json"
+    r = run(glukit_cli, "--shape", "8x64", "--act", "swiglu", "--dtype", "bf16",
+            "--threads", "1", "--call", "plan", "--reps", "1", "--json", out)
+    assert r.returncode == 0, r.stderr
+    assert "glk_plan_run" in r.stdout
+    rows = json.loads(out.read_text())["results"]
+    assert [(row["direction"], row["call"]) for row in rows] == \
+        [("forward", "plan"), ("backward", "plan")]
+    r = run(glukit_cli, "--shape", "8x64", "--act", "glu", "--dtype", "f32",
+            "--threads", "1", "--direction", "forward", "--reps", "1", "--json", out)
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["call"] == "once"
+
+
 @pytest.mark.parametrize("args, words", [
     (["--shape", "3x5"], ["odd"]),
     (["--shape", "8xx"], ["--shape"]),
@@ -58,6 +74,7 @@ def test_layout_dim_and_dtype_options(glukit_cli, tmp_path):
     (["--direction", "sideways"], ["--direction"]),
     (["--isa", "mmx"], ["--isa"]),
     (["--reps"], ["needs a value"]),
+    (["--call", "twice"], ["--call", "twice"]),
     (["--frobnicate", "1"], ["unknown option"]),
 ])
 def test_bad_options_are_usage_errors(glukit_cli, args, words):
