@@ -669,8 +669,18 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     if (i < n)                                                                       \
       GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_part__, GLK_ISA_SUFFIX)(n - i, x + 2 * i, y + i, &k, gf); \
   }                                                                                  \
-  /* One call site of v_backward_DT per kernel (it is large): the aligning     \
-   * first piece and the tail run the same step through W-element buffers. */ \
+  /* m < W elements of the backward (the tail, or a streaming walk's aligning    \
+   * first piece): out of line, so the loop over whole vectors keeps plain       \
+   * loads and its registers. dv, dg may be v, g: every load comes first. */     \
+  GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(          \
+      size_t m, const T *v, const T *g, const T *dy, T *dv, T *dg, const simd_consts *k, \
+      int acc) {                                                                     \
+    vf a, b;                                                                         \
+    v_backward_##DT(ACT_ENUM, ldp_##DT(v, m), ldp_##DT(g, m), ldp_##DT(dy, m), k, acc, &a, &b); \
+    if (acc) a = vf_add(ldp_##DT(dv, m), a), b = vf_add(ldp_##DT(dg, m), b);         \
+    stp_##DT(dv, a, m);                                                              \
+    stp_##DT(dg, b, m);                                                              \
+  }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX)(           \
       size_t n, const void *v_, const void *g_, const void *dy_, void *dv_,          \
       void *dg_, const glk_ukernel_params *p) {                                      \
@@ -680,35 +690,41 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     const int acc = p->accumulate;                                                   \
     const size_t head = p->stream_stores ? v_head2(dv, dg, sizeof(T)) : SIZE_MAX;    \
     const int nt = head != SIZE_MAX;                                                 \
-    for (size_t i = 0; i < n;) {                                                     \
-      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
-      if (nt && i < head && head - i < m) m = head - i;                              \
-      const T *pv = v + i, *pg = g + i, *pdy = dy + i;                               \
-      T *pdv = dv + i, *pdg = dg + i;                                                \
-      const int part = m < GLK_W;                                                    \
-      if (nt && !part) {                                                             \
-        v_prefetch(pv, GLK_W * sizeof(T)), v_prefetch(pg, GLK_W * sizeof(T));        \
-        v_prefetch(pdy, GLK_W * sizeof(T));                                          \
-        if (acc) v_prefetch(pdv, GLK_W * sizeof(T)), v_prefetch(pdg, GLK_W * sizeof(T)); \
+    size_t i = nt ? (head < n ? head : n) : 0;                                       \
+    if (i) GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(i, v, g, dy, dv, dg, &k, acc); \
+    for (; n - i >= GLK_W; i += GLK_W) {                                             \
+      if (nt) {                                                                      \
+        v_prefetch(v + i, GLK_W * sizeof(T)), v_prefetch(g + i, GLK_W * sizeof(T));  \
+        v_prefetch(dy + i, GLK_W * sizeof(T));                                       \
+        if (acc) v_prefetch(dv + i, GLK_W * sizeof(T)), v_prefetch(dg + i, GLK_W * sizeof(T)); \
       }                                                                              \
       /* dv, dg may be v, g: every load comes before the stores */                  \
       vf a, b;                                                                       \
-      v_backward_##DT(ACT_ENUM, part ? ldp_##DT(pv, m) : ld_##DT(pv),                \
-                      part ? ldp_##DT(pg, m) : ld_##DT(pg),                          \
-                      part ? ldp_##DT(pdy, m) : ld_##DT(pdy), &k, acc, &a, &b);      \
-      if (acc) {                                                                     \
-        a = vf_add(part ? ldp_##DT(pdv, m) : ld_##DT(pdv), a);                       \
-        b = vf_add(part ? ldp_##DT(pdg, m) : ld_##DT(pdg), b);                       \
-      }                                                                              \
-      if (part) {                                                                    \
-        stp_##DT(pdv, a, m), stp_##DT(pdg, b, m);                                    \
-      } else {                                                                       \
-        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdv, a, nt);                 \
-        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdg, b, nt);                 \
-      }                                                                              \
-      i += m;                                                                        \
+      v_backward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), ld_##DT(dy + i), &k, acc, &a, &b); \
+      if (acc) a = vf_add(ld_##DT(dv + i), a), b = vf_add(ld_##DT(dg + i), b);       \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt);                \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt);                \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
+    if (i < n)                                                                       \
+      GLK_PASTE(glk_##DT##_##ACT##_bwd_part__, GLK_ISA_SUFFIX)(n - i, v + i, g + i, dy + i, \
+                                                              dv + i, dg + i, &k, acc); \
+  }                                                                                  \
+  /* m < W pairs of the backward, as bwd_part; dx may be x */                        \
+  GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(    \
+      size_t m, const T *x, const T *dy, T *dx, const simd_consts *k, int gf, int acc) { \
+    vf first, second, a, b, lo, hi;                                                  \
+    ldp2_##DT(x, 2 * m, &lo, &hi);                                                   \
+    vf_deinterleave(lo, hi, &first, &second);                                        \
+    v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ldp_##DT(dy, m), k, acc, \
+                    &a, &b);                                                         \
+    vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                                 \
+    if (acc) {                                                                       \
+      vf old_lo, old_hi;                                                             \
+      ldp2_##DT(dx, 2 * m, &old_lo, &old_hi);                                        \
+      lo = vf_add(old_lo, lo), hi = vf_add(old_hi, hi);                              \
+    }                                                                                \
+    stp2_##DT(dx, 2 * m, lo, hi);                                                    \
   }                                                                                  \
   static void GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX)(     \
       size_t n, const void *x_, const void *dy_, void *dx_,                          \
@@ -721,45 +737,33 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     size_t head = p->stream_stores ? v_head(dx, sizeof(T)) : SIZE_MAX;              \
     if (head != SIZE_MAX && head % 2) head = SIZE_MAX;                               \
     const int nt = head != SIZE_MAX;                                                 \
-    for (size_t i = 0; i < n;) {                                                     \
-      size_t m = n - i < GLK_W ? n - i : GLK_W;                                      \
-      if (nt && i < head / 2 && head / 2 - i < m) m = head / 2 - i;                  \
+    size_t i = nt ? (head / 2 < n ? head / 2 : n) : 0;                               \
+    if (i) GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(i, x, dy, dx, &k, gf, acc); \
+    for (; n - i >= GLK_W; i += GLK_W) {                                             \
       const T *px = x + 2 * i, *pdy = dy + i;                                        \
       T *pdx = dx + 2 * i;                                                           \
-      const int part = m < GLK_W;                                                    \
-      if (nt && !part) {                                                             \
+      if (nt) {                                                                      \
         v_prefetch(px, 2 * GLK_W * sizeof(T)), v_prefetch(pdy, GLK_W * sizeof(T));   \
         if (acc) v_prefetch(pdx, 2 * GLK_W * sizeof(T));                             \
       }                                                                              \
       /* dx may be x: every load comes before the stores */                         \
       vf first, second, a, b, lo, hi;                                                \
-      if (part)                                                                      \
-        ldp2_##DT(px, 2 * m, &lo, &hi);                                              \
-      else                                                                           \
-        lo = ld_##DT(px), hi = ld_##DT(px + GLK_W);                                  \
-      vf_deinterleave(lo, hi, &first, &second);                                      \
-      v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second,            \
-                      part ? ldp_##DT(pdy, m) : ld_##DT(pdy), &k, acc, &a, &b);      \
+      vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
+      v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, acc, \
+                      &a, &b);                                                       \
       /* a is d(value), b is d(gate): back into pair order */                        \
       vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
       if (acc) {                                                                     \
-        vf old_lo, old_hi;                                                           \
-        if (part)                                                                    \
-          ldp2_##DT(pdx, 2 * m, &old_lo, &old_hi);                                   \
-        else                                                                         \
-          old_lo = ld_##DT(pdx), old_hi = ld_##DT(pdx + GLK_W);                      \
-        lo = vf_add(old_lo, lo);                                                     \
-        hi = vf_add(old_hi, hi);                                                     \
+        lo = vf_add(ld_##DT(pdx), lo);                                               \
+        hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                       \
       }                                                                              \
-      if (part) {                                                                    \
-        stp2_##DT(pdx, 2 * m, lo, hi);                                               \
-      } else {                                                                       \
-        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt);                \
-        GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt);        \
-      }                                                                              \
-      i += m;                                                                        \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt);                  \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt);          \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
+    if (i < n)                                                                       \
+      GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_part__, GLK_ISA_SUFFIX)(n - i, x + 2 * i, dy + i, \
+                                                                    dx + 2 * i, &k, gf, acc); \
   }
 
 #define GLK_SIMD_F32(ACT, E) GLK_SIMD_KERNELS(f32, float, ACT, E)
