@@ -62,12 +62,14 @@ static void format_time(double ns, char *out, size_t size) {
   else snprintf(out, size, "%.2f ms", ns / 1e6);
 }
 
-void bench_print_header(FILE *out, const bench_machine *m) {
+void bench_print_header(FILE *out, const bench_machine *m, const char *note) {
   fprintf(out, "glukit %s bench, %s, %d cores, kernels %s, stream %s, %s\n",
           glk_version_string(), m->cpu, m->cores, m->isa, m->stream_isa, m->date);
   fprintf(out, "GB/s: bytes of X + Y (forward) or X + dY + dX (backward) per "
           "second; ns/elem: per element of Y;\nratio: GLU GB/s over the "
-          "same-traffic stream's, timed alternately in this run.\n\n");
+          "same-traffic stream's, timed alternately in this run.\n");
+  if (note) fprintf(out, "%s\n", note);
+  fputc('\n', out);
   fprintf(out, "%-14s %-5s %-11s %-3s %3s %11s %7s %8s %12s %6s\n", "shape",
           "dtype", "act", "dir", "thr", "time/call", "GB/s", "ns/elem",
           "stream GB/s", "ratio");

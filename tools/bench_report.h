@@ -42,7 +42,8 @@ void bench_machine_read(bench_machine *m, glk_isa isa);
 double bench_row_stream_ns(const bench_row *r, const char **kind);
 double bench_row_ratio(const bench_row *r);
 
-void bench_print_header(FILE *out, const bench_machine *m);
+/* note: a line before the column names, or NULL */
+void bench_print_header(FILE *out, const bench_machine *m, const char *note);
 void bench_print_row(FILE *out, const bench_row *r);
 
 /* Writes {"machine": {...}, "results": [{...}, ...]}; 0 or -1 (errno). */

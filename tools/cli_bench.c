@@ -441,8 +441,8 @@ int cli_bench(int argc, char **argv) {
   size_t at = (size_t)snprintf(m.command, sizeof m.command, "glukit bench");
   for (int i = 0; i < argc && at < sizeof m.command; i++)
     at += (size_t)snprintf(m.command + at, sizeof m.command - at, " %s", argv[i]);
-  bench_print_header(stdout, &m);
-  if (c.plan) printf("calls: glk_plan_run on a plan made per row (--call plan)\n\n");
+  bench_print_header(stdout, &m,
+                     c.plan ? "calls: glk_plan_run on a plan made per row (--call plan)" : NULL);
   row_list rows = {0};
   for (int s = 0; s < c.nshapes && !status; s++)
     for (int t = 0; t < c.ndtypes && !status; t++) {
