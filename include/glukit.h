@@ -10,8 +10,9 @@
  * elementwise, with Y's shape equal to X's with the split axis halved.
  * The backward computes dX (that is dV and dG) from X and dY.
  *
- * All calls are thread-safe and allocate nothing. Failed calls return a
- * status code; glk_last_error() then holds a message naming the numbers.
+ * All calls are thread-safe and allocate nothing (but planning a prepared
+ * call, glk_plan_*). Failed calls return a status code; glk_last_error()
+ * then holds a message naming the numbers.
  */
 #ifndef GLUKIT_H
 #define GLUKIT_H
@@ -102,7 +103,7 @@ typedef enum glk_isa {
   GLK_ISA_AUTO = 0,
   GLK_ISA_SCALAR = 1, /* the portable reference kernels */
   GLK_ISA_AVX2 = 2,   /* AVX2 + FMA + F16C */
-  GLK_ISA_AVX512 = 3, /* AVX-512F and DQ */
+  GLK_ISA_AVX512 = 3, /* AVX-512F, DQ, BW and VL */
   GLK_ISA_NEON = 4    /* AArch64 Advanced SIMD */
 } glk_isa;
 #define GLK_ISA_COUNT 5

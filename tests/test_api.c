@@ -423,11 +423,47 @@ static void test_thread_local_errors(void **state) {
   assert_null(rb);
 }
 
+/* With several faults, a call reports the first in the order of its
+ * arguments, each tensor checked whole (data included) before the next:
+ * the same statuses whichever steps the library takes inside. */
+static void test_error_precedence(void **state) {
+  (void)state;
+  float buf[64];
+  const int64_t xs[2] = {4, 8}, ys[2] = {4, 4}, bad_ys[2] = {4, 5}, odd[2] = {4, 15};
+  const int64_t huge[2] = {INT64_MAX / 2, 1}, dup[2] = {1, 1};
+  glk_tensor x, y;
+  glk_tensor_init(&x, NULL, GLK_DTYPE_F32, 2, xs, NULL);
+  glk_tensor_init(&y, buf, GLK_DTYPE_F32, 2, bad_ys, NULL);
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_NULL_POINTER); /* before y's shape */
+  glk_tensor_init(&x, NULL, GLK_DTYPE_F32, 2, odd, NULL);
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_NULL_POINTER); /* before the odd split */
+  glk_options o;
+  glk_options_init(&o);
+  o.dim = 5;
+  assert_int_equal(glk_forward(&x, &y, &o), GLK_ERR_NULL_POINTER); /* before the axis */
+  glk_tensor_init(&x, NULL, GLK_DTYPE_F32, 2, xs, huge);
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_NULL_POINTER); /* before the offsets */
+  /* an output: NULL data, then its address range, before shared elements */
+  glk_tensor_init(&x, buf, GLK_DTYPE_F32, 2, xs, NULL);
+  glk_tensor_init(&y, NULL, GLK_DTYPE_F32, 2, ys, dup);
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_NULL_POINTER);
+  y.data = (void *)(uintptr_t)-16;
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_OVERFLOW);
+  y.data = buf + 32;
+  assert_int_equal(glk_forward(&x, &y, NULL), GLK_ERR_OVERLAP);
+  /* backward: dy's NULL data before dx's dtype */
+  glk_tensor dy, dx;
+  glk_tensor_init(&dy, NULL, GLK_DTYPE_F32, 2, ys, NULL);
+  glk_tensor_init(&dx, buf, GLK_DTYPE_F64, 2, xs, NULL);
+  assert_int_equal(glk_backward(&x, &dy, &dx, NULL), GLK_ERR_NULL_POINTER);
+}
+
 int main(void) {
   if (isa_unavailable()) return GLK_SKIP_EXIT;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version),
       cmocka_unit_test(test_status_strings),
+      cmocka_unit_test(test_error_precedence),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_options_defaults),
       cmocka_unit_test(test_tensor_init),

@@ -39,26 +39,32 @@ typedef struct glk_call {
   glk_walk w;
 } glk_call;
 
+/* The first step. b: a one-shot call's bound data, whose pointers are
+ * then checked with their descriptors (the one-shot order of checks), or
+ * NULL for a plan. */
+typedef struct glk_bound glk_bound;
 glk_status glk__call_forward(glk_call *k, const glk_tensor *x, const glk_tensor *y,
-                             const glk_options *options);
+                             const glk_options *options, glk_bound *b);
 glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor *dy,
-                              const glk_tensor *dx, const glk_options *options);
+                              const glk_tensor *dx, const glk_options *options,
+                              glk_bound *b);
 glk_status glk__call_forward_split(glk_call *k, const glk_tensor *value,
                                    const glk_tensor *gate, const glk_tensor *y,
-                                   const glk_options *options);
+                                   const glk_options *options, glk_bound *b);
 glk_status glk__call_backward_split(glk_call *k, const glk_tensor *value,
                                     const glk_tensor *gate, const glk_tensor *dy,
                                     const glk_tensor *dvalue, const glk_tensor *dgate,
-                                    const glk_options *options);
+                                    const glk_options *options, glk_bound *b);
 
 /* One run's data: each tensor's place, each walk operand's base. */
-typedef struct glk_bound {
+struct glk_bound {
   glk_at at[GLK_MAX_TENSORS];
   char *base[GLK_MAX_OPERANDS];
-} glk_bound;
+};
 
-/* data[i]: tensor i's data (k->ntensors of them). */
-glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b);
+/* data[i]: tensor i's data (k->ntensors of them); checked unless the first
+ * step did (checked: b came through it). */
+glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b, int checked);
 glk_status glk__call_run(const glk_call *k, const glk_bound *b);
 
 #endif

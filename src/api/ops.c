@@ -47,8 +47,8 @@ GLK_API glk_status glk_output_shape(int32_t rank, const int64_t *x_shape,
 /* Validates X's descriptor (tensor 0) and returns its split axis and Y's
  * shape. */
 static glk_status glk_check_fused_input(glk_call *k, const glk_tensor *x,
-                                        int32_t *axis, int64_t *y_shape) {
-  glk_status st = glk__check_desc(x, "x", 1, 0, &k->c[0]);
+                                        int32_t *axis, int64_t *y_shape, glk_bound *b) {
+  glk_status st = glk__check_desc(x, "x", 1, 0, &k->c[0], b ? &b->at[0] : NULL);
   if (st) return st;
   st = glk__normalize_dim(k->opt.dim, x->rank, "x", axis);
   if (st) return st;
@@ -108,12 +108,12 @@ static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *sh
 static const glk_rule kForwardRules[] = {{1, 0, 0}};
 
 glk_status glk__call_forward(glk_call *k, const glk_tensor *x, const glk_tensor *y,
-                             const glk_options *options) {
+                             const glk_options *options, glk_bound *b) {
   int32_t axis;
   int64_t y_shape[GLK_MAX_RANK];
   glk_status st = glk_call_start(k, options, 0, 2, kForwardRules, 1);
-  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape);
-  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[1]);
+  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape, b);
+  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[1], b ? &b->at[1] : NULL);
   if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
   if (st) return st;
   k->empty = k->c[1].numel == 0;
@@ -129,14 +129,15 @@ glk_status glk__call_forward(glk_call *k, const glk_tensor *x, const glk_tensor 
 static const glk_rule kBackwardRules[] = {{2, 0, 1}, {2, 1, 0}};
 
 glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor *dy,
-                              const glk_tensor *dx, const glk_options *options) {
+                              const glk_tensor *dx, const glk_options *options,
+                              glk_bound *b) {
   int32_t axis;
   int64_t y_shape[GLK_MAX_RANK];
   glk_status st = glk_call_start(k, options, 1, 3, kBackwardRules, 2);
-  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape);
-  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[1]);
+  if (!st) st = glk_check_fused_input(k, x, &axis, y_shape, b);
+  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[1], b ? &b->at[1] : NULL);
   if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
-  if (!st) st = glk__check_desc(dx, "dx", 0, 1, &k->c[2]);
+  if (!st) st = glk__check_desc(dx, "dx", 0, 1, &k->c[2], b ? &b->at[2] : NULL);
   if (!st) st = glk__check_like(&k->c[2], &k->c[0], x->rank, x->shape);
   if (st) return st;
   k->in_place[0][0] = 2, k->in_place[0][1] = 0, k->n_in_place = 1;
@@ -152,9 +153,9 @@ glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor
 
 /* value and gate (tensors 0 and 1): one dtype, one shape. */
 static glk_status glk_check_split_inputs(glk_call *k, const glk_tensor *value,
-                                         const glk_tensor *gate) {
-  glk_status st = glk__check_desc(value, "value", 0, 0, &k->c[0]);
-  if (!st) st = glk__check_desc(gate, "gate", 0, 0, &k->c[1]);
+                                         const glk_tensor *gate, glk_bound *b) {
+  glk_status st = glk__check_desc(value, "value", 0, 0, &k->c[0], b ? &b->at[0] : NULL);
+  if (!st) st = glk__check_desc(gate, "gate", 0, 0, &k->c[1], b ? &b->at[1] : NULL);
   if (!st) st = glk__check_like(&k->c[1], &k->c[0], value->rank, value->shape);
   return st;
 }
@@ -164,10 +165,10 @@ static const glk_rule kForwardSplitRules[] = {{2, 0, 0}, {2, 1, 0}};
 
 glk_status glk__call_forward_split(glk_call *k, const glk_tensor *value,
                                    const glk_tensor *gate, const glk_tensor *y,
-                                   const glk_options *options) {
+                                   const glk_options *options, glk_bound *b) {
   glk_status st = glk_call_start(k, options, 0, 3, kForwardSplitRules, 2);
-  if (!st) st = glk_check_split_inputs(k, value, gate);
-  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[2]);
+  if (!st) st = glk_check_split_inputs(k, value, gate, b);
+  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[2], b ? &b->at[2] : NULL);
   if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
   if (st) return st;
   k->empty = k->c[2].numel == 0;
@@ -188,14 +189,14 @@ static const glk_rule kBackwardSplitRules[] = {{3, 0, 1}, {3, 1, 0}, {3, 2, 0}, 
 glk_status glk__call_backward_split(glk_call *k, const glk_tensor *value,
                                     const glk_tensor *gate, const glk_tensor *dy,
                                     const glk_tensor *dvalue, const glk_tensor *dgate,
-                                    const glk_options *options) {
+                                    const glk_options *options, glk_bound *b) {
   glk_status st = glk_call_start(k, options, 1, 5, kBackwardSplitRules, 7);
-  if (!st) st = glk_check_split_inputs(k, value, gate);
-  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[2]);
+  if (!st) st = glk_check_split_inputs(k, value, gate, b);
+  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[2], b ? &b->at[2] : NULL);
   if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
-  if (!st) st = glk__check_desc(dvalue, "dvalue", 0, 1, &k->c[3]);
+  if (!st) st = glk__check_desc(dvalue, "dvalue", 0, 1, &k->c[3], b ? &b->at[3] : NULL);
   if (!st) st = glk__check_like(&k->c[3], &k->c[0], value->rank, value->shape);
-  if (!st) st = glk__check_desc(dgate, "dgate", 0, 1, &k->c[4]);
+  if (!st) st = glk__check_desc(dgate, "dgate", 0, 1, &k->c[4], b ? &b->at[4] : NULL);
   if (!st) st = glk__check_like(&k->c[4], &k->c[0], value->rank, value->shape);
   if (st) return st;
   k->in_place[0][0] = 3, k->in_place[0][1] = 0;
@@ -213,9 +214,9 @@ glk_status glk__call_backward_split(glk_call *k, const glk_tensor *value,
   return GLK_OK;
 }
 
-glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b) {
+glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b, int checked) {
   glk_status st;
-  for (int i = 0; i < k->ntensors; i++)
+  for (int i = 0; i < k->ntensors && !checked; i++)
     if ((st = glk__check_data(&k->c[i], data[i], &b->at[i]))) return st;
   for (int r = 0; r < k->nrules; r++) {
     const int o = k->rules[r].out, i = k->rules[r].in;
@@ -304,8 +305,8 @@ GLK_API glk_status glk_forward(const glk_tensor *x, const glk_tensor *y,
   glk__clear_error();
   glk_call k;
   glk_bound b;
-  glk_status st = glk__call_forward(&k, x, y, options);
-  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, y->data}, &b);
+  glk_status st = glk__call_forward(&k, x, y, options, &b);
+  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, y->data}, &b, 1);
   return st ? st : glk__call_run(&k, &b);
 }
 
@@ -315,8 +316,8 @@ GLK_API glk_status glk_backward(const glk_tensor *x, const glk_tensor *dy,
   glk__clear_error();
   glk_call k;
   glk_bound b;
-  glk_status st = glk__call_backward(&k, x, dy, dx, options);
-  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, dy->data, dx->data}, &b);
+  glk_status st = glk__call_backward(&k, x, dy, dx, options, &b);
+  if (!st) st = glk__call_bind(&k, (void *const[]){x->data, dy->data, dx->data}, &b, 1);
   return st ? st : glk__call_run(&k, &b);
 }
 
@@ -327,8 +328,8 @@ GLK_API glk_status glk_forward_split(const glk_tensor *value,
   glk__clear_error();
   glk_call k;
   glk_bound b;
-  glk_status st = glk__call_forward_split(&k, value, gate, y, options);
-  if (!st) st = glk__call_bind(&k, (void *const[]){value->data, gate->data, y->data}, &b);
+  glk_status st = glk__call_forward_split(&k, value, gate, y, options, &b);
+  if (!st) st = glk__call_bind(&k, (void *const[]){value->data, gate->data, y->data}, &b, 1);
   return st ? st : glk__call_run(&k, &b);
 }
 
@@ -341,9 +342,9 @@ GLK_API glk_status glk_backward_split(const glk_tensor *value,
   glk__clear_error();
   glk_call k;
   glk_bound b;
-  glk_status st = glk__call_backward_split(&k, value, gate, dy, dvalue, dgate, options);
+  glk_status st = glk__call_backward_split(&k, value, gate, dy, dvalue, dgate, options, &b);
   if (!st)
     st = glk__call_bind(&k, (void *const[]){value->data, gate->data, dy->data,
-                                            dvalue->data, dgate->data}, &b);
+                                            dvalue->data, dgate->data}, &b, 1);
   return st ? st : glk__call_run(&k, &b);
 }

@@ -52,21 +52,21 @@ static glk_status glk_plan_finish(glk_plan *p, glk_status st, glk_plan **out) {
 GLK_API glk_status glk_plan_forward(const glk_tensor *x, const glk_tensor *y,
                                     const glk_options *options, glk_plan **plan) {
   GLK_PLAN_BEGIN(2, x, y)
-  return glk_plan_finish(p, glk__call_forward(&p->call, t[0], t[1], options), plan);
+  return glk_plan_finish(p, glk__call_forward(&p->call, t[0], t[1], options, NULL), plan);
 }
 
 GLK_API glk_status glk_plan_backward(const glk_tensor *x, const glk_tensor *dy,
                                      const glk_tensor *dx, const glk_options *options,
                                      glk_plan **plan) {
   GLK_PLAN_BEGIN(3, x, dy, dx)
-  return glk_plan_finish(p, glk__call_backward(&p->call, t[0], t[1], t[2], options), plan);
+  return glk_plan_finish(p, glk__call_backward(&p->call, t[0], t[1], t[2], options, NULL), plan);
 }
 
 GLK_API glk_status glk_plan_forward_split(const glk_tensor *value, const glk_tensor *gate,
                                           const glk_tensor *y, const glk_options *options,
                                           glk_plan **plan) {
   GLK_PLAN_BEGIN(3, value, gate, y)
-  return glk_plan_finish(p, glk__call_forward_split(&p->call, t[0], t[1], t[2], options),
+  return glk_plan_finish(p, glk__call_forward_split(&p->call, t[0], t[1], t[2], options, NULL),
                          plan);
 }
 
@@ -76,7 +76,7 @@ GLK_API glk_status glk_plan_backward_split(const glk_tensor *value, const glk_te
                                            glk_plan **plan) {
   GLK_PLAN_BEGIN(5, value, gate, dy, dvalue, dgate)
   return glk_plan_finish(
-      p, glk__call_backward_split(&p->call, t[0], t[1], t[2], t[3], t[4], options), plan);
+      p, glk__call_backward_split(&p->call, t[0], t[1], t[2], t[3], t[4], options, NULL), plan);
 }
 
 GLK_API int glk_plan_tensor_count(const glk_plan *plan) {
@@ -87,7 +87,7 @@ GLK_API glk_status glk_plan_run(const glk_plan *plan, void *const *data) {
   glk__clear_error();
   if (!plan || !data) return glk__fail(GLK_ERR_NULL_POINTER, "%s is NULL", plan ? "data" : "plan");
   glk_bound b; /* the plan itself is never written: threads may share it */
-  glk_status st = glk__call_bind(&plan->call, data, &b);
+  glk_status st = glk__call_bind(&plan->call, data, &b, 0);
   return st ? st : glk__call_run(&plan->call, &b);
 }
 

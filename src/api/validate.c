@@ -106,7 +106,8 @@ static int glk_self_overlapping(const glk_tensor *t) {
 }
 
 glk_status glk__check_desc(const glk_tensor *t, const char *name,
-                           int32_t min_rank, int is_output, glk_checked *c) {
+                           int32_t min_rank, int is_output, glk_checked *c,
+                           glk_at *at) {
   if (!t) return glk__fail(GLK_ERR_NULL_POINTER, "%s is NULL", name);
   if (t->rank < min_rank || t->rank > GLK_MAX_RANK) {
     if (t->rank == 0)
@@ -142,7 +143,13 @@ glk_status glk__check_desc(const glk_tensor *t, const char *name,
                      name, (long long)numel, c->esize);
   c->numel = numel;
   c->lo_bytes = c->hi_bytes = 0;
+  if (at) {
+    at->data = t->data;
+    at->span.empty = numel == 0;
+    at->span.lo = at->span.hi = 0;
+  }
   if (numel == 0) return GLK_OK;
+  if (at && !t->data) return glk__fail_data(c, t->data);
   /* Lowest and highest element offsets, then bytes, then addresses. Both
    * sums stay in registers: adding through a pointer chosen by the sign
    * (a store to an address known late, then a load from it) cost a
@@ -167,6 +174,10 @@ glk_status glk__check_desc(const glk_tensor *t, const char *name,
                      name, (long long)lo, (long long)hi);
   c->lo_bytes = lo_bytes;
   c->hi_bytes = hi_bytes;
+  if (at) {
+    glk_status st = glk__check_data(c, t->data, at);
+    if (st) return st;
+  }
   if (is_output && glk_self_overlapping(t))
     return glk__fail(GLK_ERR_OVERLAP,
                      "output %s has strides under which two elements share "
@@ -187,8 +198,7 @@ glk_status glk__fail_data(const glk_checked *c, void *data) {
 
 glk_status glk__check_tensor(const glk_tensor *t, const char *name,
                              int32_t min_rank, int is_output, glk_located *l) {
-  glk_status st = glk__check_desc(t, name, min_rank, is_output, &l->c);
-  return st ? st : glk__check_data(&l->c, t->data, &l->at);
+  return glk__check_desc(t, name, min_rank, is_output, &l->c, &l->at);
 }
 
 glk_status glk__check_like(const glk_checked *t, const glk_checked *ref,

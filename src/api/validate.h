@@ -38,10 +38,14 @@ glk_status glk__read_options(const glk_options *in, glk_options *opt,
 /*
  * Validates one tensor's descriptor: pointer, rank (min_rank..GLK_MAX_RANK),
  * dtype, extents, element and byte counts, and for outputs that no two
- * elements share memory. Its data pointer is not looked at.
+ * elements share memory. With `at` (a one-shot call) also its data, as
+ * glk__check_data, each check in the order the library has always made
+ * them (so a tensor with several faults reports the same one); with NULL (a
+ * plan) the data pointer is not looked at.
  */
 glk_status glk__check_desc(const glk_tensor *t, const char *name,
-                           int32_t min_rank, int is_output, glk_checked *c);
+                           int32_t min_rank, int is_output, glk_checked *c,
+                           glk_at *at);
 
 /* Then the data it lives at: not NULL unless empty, the byte range inside
  * the address space. Inline: a plan's run is mostly these checks. */

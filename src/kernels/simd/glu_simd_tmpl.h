@@ -529,15 +529,16 @@ GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
 GLK_PART_IO(f32, float, vf_load_part, vf_store_part)
 GLK_PART_IO(f16, uint16_t, vf_load_f16_part, vf_store_f16_part)
 GLK_PART_IO(bf16, uint16_t, vf_load_bf16_part, vf_store_bf16_part)
-/* 2m <= 2W consecutive elements as two vectors (pairs) */
+/* 2m <= 2W consecutive elements as two vectors (pairs; no pointer past
+ * the data is formed) */
 #define GLK_PART2(DT, T)                                                               \
   GLK_VINLINE void ldp2_##DT(const T *p, size_t m2, vf *lo, vf *hi) {                  \
     *lo = ldp_##DT(p, m2 < GLK_W ? m2 : GLK_W);                                        \
-    *hi = ldp_##DT(p + GLK_W, m2 > GLK_W ? m2 - GLK_W : 0);                            \
+    *hi = m2 > GLK_W ? ldp_##DT(p + GLK_W, m2 - GLK_W) : ldp_##DT(p, 0);               \
   }                                                                                    \
   GLK_VINLINE void stp2_##DT(T *p, size_t m2, vf lo, vf hi) {                          \
     stp_##DT(p, lo, m2 < GLK_W ? m2 : GLK_W);                                          \
-    stp_##DT(p + GLK_W, hi, m2 > GLK_W ? m2 - GLK_W : 0);                              \
+    if (m2 > GLK_W) stp_##DT(p + GLK_W, hi, m2 - GLK_W);                               \
   }
 GLK_PART2(f32, float)
 GLK_PART2(f16, uint16_t)

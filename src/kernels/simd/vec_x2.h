@@ -242,18 +242,19 @@ GLK_X2_STORE(uint16_t, vf_stream_f16)
 GLK_X2_STORE(uint16_t, vf_stream_bf16)
 GLK_VINLINE void vf_stream_fence(void) { h_vf_stream_fence(); }
 
-/* the first m <= W elements: .a takes up to GLK_H, .b the rest (its mask
- * is empty for m <= GLK_H: nothing past m is touched) */
+/* the first m <= W elements: .a takes up to GLK_H, .b the rest (for
+ * m <= GLK_H its mask is empty and its address p itself: no pointer past
+ * the data is formed, nothing past m is touched) */
 #ifdef GLK_VEC_HAS_PART
-#define GLK_X2_LOAD_PART(T, name)                                  \
-  GLK_VINLINE vf name(const T *p, size_t m) {                      \
-    return vf_pair(h_##name(p, m < GLK_H ? m : GLK_H),             \
-                   h_##name(p + GLK_H, m > GLK_H ? m - GLK_H : 0)); \
+#define GLK_X2_LOAD_PART(T, name)                                                \
+  GLK_VINLINE vf name(const T *p, size_t m) {                                    \
+    return m > GLK_H ? vf_pair(h_##name(p, GLK_H), h_##name(p + GLK_H, m - GLK_H)) \
+                     : vf_pair(h_##name(p, m), h_##name(p, 0));                  \
   }
 #define GLK_X2_STORE_PART(T, name)                           \
   GLK_VINLINE void name(T *p, vf x, size_t m) {              \
     h_##name(p, x.a, m < GLK_H ? m : GLK_H);                 \
-    h_##name(p + GLK_H, x.b, m > GLK_H ? m - GLK_H : 0);     \
+    if (m > GLK_H) h_##name(p + GLK_H, x.b, m - GLK_H);      \
   }
 GLK_X2_LOAD_PART(float, vf_load_part)
 GLK_X2_STORE_PART(float, vf_store_part)
