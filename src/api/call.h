@@ -30,10 +30,8 @@ typedef struct glk_call {
   glk_options opt;
   glk_ukernel_params params;
   glk_checked c[GLK_MAX_TENSORS]; /* in the order of the public arguments */
-  const glk_rule *rules;
+  const glk_rule *rules; /* an `allow` rule's output may be its input: in place */
   int nrules;
-  int8_t in_place[2][2]; /* (output, input): not the same view when accumulating */
-  int n_in_place;
   int8_t bind_tensor[GLK_MAX_OPERANDS];
   int64_t bind_offset[GLK_MAX_OPERANDS]; /* bytes */
   glk_walk w;

@@ -61,6 +61,15 @@ static glk_status glk_check_fused_input(glk_call *k, const glk_tensor *x,
   return GLK_OK;
 }
 
+/* Tensor `i` of the call: its descriptor checked (with its data in a
+ * one-shot call, b), then its dtype and shape against tensor 0's. */
+static glk_status glk_check_arg(glk_call *k, int i, const glk_tensor *t, const char *name,
+                                int is_output, glk_bound *b, int32_t rank,
+                                const int64_t *shape) {
+  glk_status st = glk__check_desc(t, name, 0, is_output, &k->c[i], b ? &b->at[i] : NULL);
+  return st ? st : glk__check_like(&k->c[i], &k->c[0], rank, shape);
+}
+
 /* Walk operand `op` is tensor `tensor` from `offset` elements on. */
 static void glk_bind(glk_call *k, int op, int tensor, int64_t offset) {
   k->bind_tensor[op] = (int8_t)tensor;
@@ -94,7 +103,6 @@ static glk_status glk_call_start(glk_call *k, const glk_options *options, int ba
   k->ntensors = ntensors;
   k->rules = rules;
   k->nrules = nrules;
-  k->n_in_place = 0;
   return glk__read_options(options, &k->opt, &k->params);
 }
 
@@ -113,8 +121,7 @@ glk_status glk__call_forward(glk_call *k, const glk_tensor *x, const glk_tensor 
   int64_t y_shape[GLK_MAX_RANK];
   glk_status st = glk_call_start(k, options, 0, 2, kForwardRules, 1);
   if (!st) st = glk_check_fused_input(k, x, &axis, y_shape, b);
-  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[1], b ? &b->at[1] : NULL);
-  if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
+  if (!st) st = glk_check_arg(k, 1, y, "y", 1, b, x->rank, y_shape);
   if (st) return st;
   k->empty = k->c[1].numel == 0;
   if (k->empty) return GLK_OK;
@@ -135,12 +142,9 @@ glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor
   int64_t y_shape[GLK_MAX_RANK];
   glk_status st = glk_call_start(k, options, 1, 3, kBackwardRules, 2);
   if (!st) st = glk_check_fused_input(k, x, &axis, y_shape, b);
-  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[1], b ? &b->at[1] : NULL);
-  if (!st) st = glk__check_like(&k->c[1], &k->c[0], x->rank, y_shape);
-  if (!st) st = glk__check_desc(dx, "dx", 0, 1, &k->c[2], b ? &b->at[2] : NULL);
-  if (!st) st = glk__check_like(&k->c[2], &k->c[0], x->rank, x->shape);
+  if (!st) st = glk_check_arg(k, 1, dy, "dy", 0, b, x->rank, y_shape);
+  if (!st) st = glk_check_arg(k, 2, dx, "dx", 1, b, x->rank, x->shape);
   if (st) return st;
-  k->in_place[0][0] = 2, k->in_place[0][1] = 0, k->n_in_place = 1;
   k->empty = k->c[1].numel == 0;
   if (k->empty) return GLK_OK;
   glk_call_walk(k, 5, x->rank, y_shape);
@@ -155,9 +159,7 @@ glk_status glk__call_backward(glk_call *k, const glk_tensor *x, const glk_tensor
 static glk_status glk_check_split_inputs(glk_call *k, const glk_tensor *value,
                                          const glk_tensor *gate, glk_bound *b) {
   glk_status st = glk__check_desc(value, "value", 0, 0, &k->c[0], b ? &b->at[0] : NULL);
-  if (!st) st = glk__check_desc(gate, "gate", 0, 0, &k->c[1], b ? &b->at[1] : NULL);
-  if (!st) st = glk__check_like(&k->c[1], &k->c[0], value->rank, value->shape);
-  return st;
+  return st ? st : glk_check_arg(k, 1, gate, "gate", 0, b, value->rank, value->shape);
 }
 
 /* Tensors: value 0, gate 1, y 2. */
@@ -168,8 +170,7 @@ glk_status glk__call_forward_split(glk_call *k, const glk_tensor *value,
                                    const glk_options *options, glk_bound *b) {
   glk_status st = glk_call_start(k, options, 0, 3, kForwardSplitRules, 2);
   if (!st) st = glk_check_split_inputs(k, value, gate, b);
-  if (!st) st = glk__check_desc(y, "y", 0, 1, &k->c[2], b ? &b->at[2] : NULL);
-  if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
+  if (!st) st = glk_check_arg(k, 2, y, "y", 1, b, value->rank, value->shape);
   if (st) return st;
   k->empty = k->c[2].numel == 0;
   if (k->empty) return GLK_OK;
@@ -192,16 +193,10 @@ glk_status glk__call_backward_split(glk_call *k, const glk_tensor *value,
                                     const glk_options *options, glk_bound *b) {
   glk_status st = glk_call_start(k, options, 1, 5, kBackwardSplitRules, 7);
   if (!st) st = glk_check_split_inputs(k, value, gate, b);
-  if (!st) st = glk__check_desc(dy, "dy", 0, 0, &k->c[2], b ? &b->at[2] : NULL);
-  if (!st) st = glk__check_like(&k->c[2], &k->c[0], value->rank, value->shape);
-  if (!st) st = glk__check_desc(dvalue, "dvalue", 0, 1, &k->c[3], b ? &b->at[3] : NULL);
-  if (!st) st = glk__check_like(&k->c[3], &k->c[0], value->rank, value->shape);
-  if (!st) st = glk__check_desc(dgate, "dgate", 0, 1, &k->c[4], b ? &b->at[4] : NULL);
-  if (!st) st = glk__check_like(&k->c[4], &k->c[0], value->rank, value->shape);
+  if (!st) st = glk_check_arg(k, 2, dy, "dy", 0, b, value->rank, value->shape);
+  if (!st) st = glk_check_arg(k, 3, dvalue, "dvalue", 1, b, value->rank, value->shape);
+  if (!st) st = glk_check_arg(k, 4, dgate, "dgate", 1, b, value->rank, value->shape);
   if (st) return st;
-  k->in_place[0][0] = 3, k->in_place[0][1] = 0;
-  k->in_place[1][0] = 4, k->in_place[1][1] = 1;
-  k->n_in_place = 2;
   k->empty = k->c[2].numel == 0;
   if (k->empty) return GLK_OK;
   glk_call_walk(k, 5, value->rank, value->shape);
@@ -223,10 +218,11 @@ glk_status glk__call_bind(const glk_call *k, void *const *data, glk_bound *b, in
     if ((st = glk__check_disjoint(&k->c[o], &b->at[o], &k->c[i], &b->at[i], k->rules[r].allow)))
       return st;
   }
-  /* In place means: the very same view, and not accumulating into it. */
-  for (int n = 0; n < k->n_in_place; n++) {
-    const int o = k->in_place[n][0], i = k->in_place[n][1];
-    if (k->opt.accumulate && glk__same_view(&k->c[o], &b->at[o], &k->c[i], &b->at[i]))
+  /* In place (the outputs a rule lets be their input) means: the very same
+   * view, and not accumulating into it. */
+  for (int r = 0; r < k->nrules && k->opt.accumulate; r++) {
+    const int o = k->rules[r].out, i = k->rules[r].in;
+    if (k->rules[r].allow && glk__same_view(&k->c[o], &b->at[o], &k->c[i], &b->at[i]))
       return glk__fail(GLK_ERR_OVERLAP,
                        "in-place backward cannot accumulate: the gradient "
                        "buffer is the input itself");

@@ -143,12 +143,7 @@ glk_status glk__check_desc(const glk_tensor *t, const char *name,
                      name, (long long)numel, c->esize);
   c->numel = numel;
   c->lo_bytes = c->hi_bytes = 0;
-  if (at) {
-    at->data = t->data;
-    at->span.empty = numel == 0;
-    at->span.lo = at->span.hi = 0;
-  }
-  if (numel == 0) return GLK_OK;
+  if (numel == 0) return at ? glk__check_data(c, t->data, at) : GLK_OK;
   if (at && !t->data) return glk__fail_data(c, t->data);
   /* Lowest and highest element offsets, then bytes, then addresses. Both
    * sums stay in registers: adding through a pointer chosen by the sign

@@ -224,9 +224,10 @@ static void glk_choose_mode(const glk_walk *w, glk_run_ctx *c) {
 }
 
 /* Whole rows [r0, r1) of a walk of rank 2, the common case of a batch of
- * rows, without the odometer, one loop per form: for short rows the
- * general loop's bookkeeping cost as much as computing them (8x64 f32 glu
- * forward, one thread: 214 -> 185 ns). Row r's pointers are formed from
+ * rows, without the odometer: the rows kernel where the table has one,
+ * the planar backward in its own loop, the rest through glk_run. For short
+ * rows the general loop's bookkeeping cost as much as computing them (8x64
+ * f32 glu forward, one thread: 214 -> 185 ns). Row r's pointers are formed from
  * the bases (never stepped past the last row). */
 static void glk_walk_rows(const glk_run_ctx *c, int64_t r0, int64_t r1) {
   const glk_walk *w = c->w;
@@ -235,18 +236,11 @@ static void glk_walk_rows(const glk_run_ctx *c, int64_t r0, int64_t r1) {
   for (int op = 0; op < w->nops; op++) step[op] = w->stride[op][0] * (int64_t)w->esize;
   char *const *base = c->base;
   const glk_ukernel_params *p = &c->p;
-  if (c->mode == GLK_RUN_PLANAR && !c->backward) {
-    if (c->k->fwd_rows) {
-      c->k->fwd_rows((size_t)(r1 - r0), n, base[GLK_OP_V] + r0 * step[GLK_OP_V],
-                     step[GLK_OP_V], base[GLK_OP_G] + r0 * step[GLK_OP_G], step[GLK_OP_G],
-                     base[GLK_OP_Y] + r0 * step[GLK_OP_Y], step[GLK_OP_Y], p);
-      return;
-    }
-    const glk_fwd_ukernel fwd = c->k->fwd;
-    for (int64_t r = r0; r < r1; r++)
-      fwd(n, base[GLK_OP_V] + r * step[GLK_OP_V], base[GLK_OP_G] + r * step[GLK_OP_G],
-          base[GLK_OP_Y] + r * step[GLK_OP_Y], p);
-  } else if (c->mode == GLK_RUN_PLANAR) {
+  if (c->mode == GLK_RUN_PLANAR && !c->backward && c->k->fwd_rows) {
+    c->k->fwd_rows((size_t)(r1 - r0), n, base[GLK_OP_V] + r0 * step[GLK_OP_V], step[GLK_OP_V],
+                   base[GLK_OP_G] + r0 * step[GLK_OP_G], step[GLK_OP_G],
+                   base[GLK_OP_Y] + r0 * step[GLK_OP_Y], step[GLK_OP_Y], p);
+  } else if (c->mode == GLK_RUN_PLANAR && c->backward) {
     const glk_bwd_ukernel bwd = c->k->bwd;
     for (int64_t r = r0; r < r1; r++)
       bwd(n, base[GLK_OP_V] + r * step[GLK_OP_V], base[GLK_OP_G] + r * step[GLK_OP_G],
