@@ -553,13 +553,22 @@ GLK_PART2(bf16, uint16_t)
  * time (f32 glu forward at 8192x28672, one thread: 67% of the stream without, 85%
  * with; bench/RESULTS-cpu.md).
  */
+/* Both can be set at build time (-DGLK_PREFETCH_BYTES=4096 -DGLK_PF_LOC=0)
+ * for experiments. On AMD Zen 5 (bench/RESULTS-cpu.md, 2026-11-29 18:40
+ * UTC) 1 KiB and the T1 and NTA hints changed nothing, 4 and 8 KiB made
+ * f32 slower. */
+#ifndef GLK_PF_LOC
+#define GLK_PF_LOC 3 /* __builtin_prefetch's locality: 3 is PREFETCHT0 */
+#endif
+#ifndef GLK_PREFETCH_BYTES
 #define GLK_PREFETCH_BYTES 2048
+#endif
 
 /* Prefetch the lines `bytes` (a multiple of 64, or less) starting
  * GLK_PREFETCH_BYTES after p. */
 GLK_VINLINE void v_prefetch(const void *p, size_t bytes) {
   for (size_t b = 0; b < bytes; b += 64)
-    __builtin_prefetch((const char *)p + GLK_PREFETCH_BYTES + b, 0, 3);
+    __builtin_prefetch((const char *)p + GLK_PREFETCH_BYTES + b, 0, GLK_PF_LOC);
 }
 
 /*
