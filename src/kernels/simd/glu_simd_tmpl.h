@@ -504,6 +504,16 @@ GLK_VINLINE vf ld_f16(const uint16_t *p) { return vf_load_f16(p); }
 GLK_VINLINE void st_f16(uint16_t *p, vf x) { vf_store_f16(p, x); }
 GLK_VINLINE vf ld_bf16(const uint16_t *p) { return vf_load_bf16(p); }
 GLK_VINLINE void st_bf16(uint16_t *p, vf x) { vf_store_bf16(p, x); }
+/* W pairs (2W elements) at p: the first and the second element of each */
+GLK_VINLINE void ldpairs_f32(const float *p, vf *first, vf *second) {
+  vf_deinterleave(ld_f32(p), ld_f32(p + GLK_W), first, second);
+}
+GLK_VINLINE void ldpairs_f16(const uint16_t *p, vf *first, vf *second) {
+  vf_deinterleave(ld_f16(p), ld_f16(p + GLK_W), first, second);
+}
+GLK_VINLINE void ldpairs_bf16(const uint16_t *p, vf *first, vf *second) {
+  vf_load_bf16_pairs(p, first, second);
+}
 
 /* The first m <= W elements, the lanes past m 1.0 (which every fast path
  * takes; a 0 would send the vector to the general code): masked where the
@@ -671,7 +681,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       const T *src = x + 2 * i;                                                      \
       if (nt) v_prefetch(src, 2 * GLK_W * sizeof(T));                                \
       vf first, second;                                                              \
-      vf_deinterleave(ld_##DT(src), ld_##DT(src + GLK_W), &first, &second);          \
+      ldpairs_##DT(src, &first, &second);                                            \
       GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(                               \
           y + i, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, &k), nt); \
     }                                                                                \
@@ -758,7 +768,7 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       }                                                                              \
       /* dx may be x: every load comes before the stores */                         \
       vf first, second, a, b, lo, hi;                                                \
-      vf_deinterleave(ld_##DT(px), ld_##DT(px + GLK_W), &first, &second);            \
+      ldpairs_##DT(px, &first, &second);                                             \
       v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, acc, \
                       &a, &b);                                                       \
       /* a is d(value), b is d(gate): back into pair order */                        \

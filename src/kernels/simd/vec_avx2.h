@@ -91,6 +91,16 @@ GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
   __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
+/* W bf16 pairs (2W elements) at p, as the first and the second element of
+ * each pair: a pair is one 32-bit word with its first element in the low
+ * half (little-endian), so a shift and a mask split them, with no permute
+ * (the interleaved layout's loads: one instruction a vector each, where a
+ * load, a widening and a two-source permute cost three). */
+GLK_VINLINE void vf_load_bf16_pairs(const uint16_t *p, vf *first, vf *second) {
+  const __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)p);
+  *first = _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+  *second = _mm256_castsi256_ps(_mm256_and_si256(w, _mm256_set1_epi32((int)0xffff0000u)));
+}
 GLK_VINLINE __m128i vf_bf16_bits(vf x) {
   const __m256i b = _mm256_castps_si256(x);
   const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));

@@ -109,6 +109,16 @@ GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)p));
   return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
+/* W bf16 pairs (2W elements) at p, as the first and the second element of
+ * each pair: a pair is one 32-bit word with its first element in the low
+ * half (little-endian), so a shift and a mask split them, with no permute
+ * (the interleaved layout's loads: one instruction a vector each, where a
+ * load, a widening and a two-source permute cost three). */
+GLK_VINLINE void vf_load_bf16_pairs(const uint16_t *p, vf *first, vf *second) {
+  const __m512i w = _mm512_loadu_si512((const void *)p);
+  *first = _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+  *second = _mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32((int)0xffff0000u)));
+}
 /* Round to nearest even on the bits (keeps subnormals, unlike VCVTNEPS2BF16
  * which flushes them); NaN becomes a quiet NaN with its sign. */
 GLK_VINLINE __m256i vf_bf16_bits_int(vf x) {

@@ -80,6 +80,16 @@ GLK_VINLINE void vf_store_f16(uint16_t *p, vf x) {
 GLK_VINLINE vf vf_load_bf16(const uint16_t *p) {
   return vreinterpretq_f32_u32(vshlq_n_u32(vmovl_u16(vld1_u16(p)), 16));
 }
+/* W bf16 pairs (2W elements) at p, as the first and the second element of
+ * each pair: a pair is one 32-bit word with its first element in the low
+ * half (little-endian), so a shift and a mask split them, with no permute
+ * (the interleaved layout's loads: one instruction a vector each, where a
+ * load, a widening and a two-source permute cost three). */
+GLK_VINLINE void vf_load_bf16_pairs(const uint16_t *p, vf *first, vf *second) {
+  const uint32x4_t w = vreinterpretq_u32_u16(vld1q_u16(p));
+  *first = vreinterpretq_f32_u32(vshlq_n_u32(w, 16));
+  *second = vreinterpretq_f32_u32(vandq_u32(w, vdupq_n_u32(0xffff0000u)));
+}
 GLK_VINLINE void vf_store_bf16(uint16_t *p, vf x) {
   const uint32x4_t b = vreinterpretq_u32_f32(x);
   const uint32x4_t lsb = vandq_u32(vshrq_n_u32(b, 16), vdupq_n_u32(1));

@@ -52,6 +52,7 @@
 #define vf_f16_bits h_vf_f16_bits
 #define vf_store_f16 h_vf_store_f16
 #define vf_load_bf16 h_vf_load_bf16
+#define vf_load_bf16_pairs h_vf_load_bf16_pairs
 #define vf_bf16_bits_int h_vf_bf16_bits_int
 #define vf_bf16_bits h_vf_bf16_bits
 #define vf_store_bf16 h_vf_store_bf16
@@ -108,6 +109,7 @@
 #undef vf_f16_bits
 #undef vf_store_f16
 #undef vf_load_bf16
+#undef vf_load_bf16_pairs
 #undef vf_bf16_bits_int
 #undef vf_bf16_bits
 #undef vf_store_bf16
@@ -272,6 +274,11 @@ GLK_VINLINE void vf_deinterleave(vf lo, vf hi, vf *even, vf *odd) {
 GLK_VINLINE void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   h_vf_interleave(even.a, odd.a, &lo->a, &lo->b);
   h_vf_interleave(even.b, odd.b, &hi->a, &hi->b);
+}
+/* W bf16 pairs: the first GLK_H in .a */
+GLK_VINLINE void vf_load_bf16_pairs(const uint16_t *p, vf *first, vf *second) {
+  h_vf_load_bf16_pairs(p, &first->a, &second->a);
+  h_vf_load_bf16_pairs(p + 2 * GLK_H, &first->b, &second->b);
 }
 
 #endif
