@@ -514,6 +514,25 @@ GLK_VINLINE void ldpairs_f16(const uint16_t *p, vf *first, vf *second) {
 GLK_VINLINE void ldpairs_bf16(const uint16_t *p, vf *first, vf *second) {
   vf_load_bf16_pairs(p, first, second);
 }
+/* The full vectors of the halves kernels, whose loads and stores all pair
+ * up within one loop step: there the layer may order the lanes its own way
+ * (bf16 with AVX512_BF16: even and odd elements, vec_x2.h), the math being
+ * lane by lane. */
+#ifdef GLK_VEC_HAS_BF16_EO
+GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return vf_load_bf16_eo(p); }
+GLK_VINLINE void sth_bf16(uint16_t *p, vf x) { vf_store_bf16_eo(p, x); }
+GLK_VINLINE void stnth_bf16(uint16_t *p, vf x) { vf_stream_bf16_eo(p, x); }
+#else
+GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return ld_bf16(p); }
+GLK_VINLINE void sth_bf16(uint16_t *p, vf x) { st_bf16(p, x); }
+GLK_VINLINE void stnth_bf16(uint16_t *p, vf x) { stnt_bf16(p, x); }
+#endif
+GLK_VINLINE vf ldh_f32(const float *p) { return ld_f32(p); }
+GLK_VINLINE void sth_f32(float *p, vf x) { st_f32(p, x); }
+GLK_VINLINE void stnth_f32(float *p, vf x) { stnt_f32(p, x); }
+GLK_VINLINE vf ldh_f16(const uint16_t *p) { return ld_f16(p); }
+GLK_VINLINE void sth_f16(uint16_t *p, vf x) { st_f16(p, x); }
+GLK_VINLINE void stnth_f16(uint16_t *p, vf x) { stnt_f16(p, x); }
 
 /* The first m <= W elements, the lanes past m 1.0 (which every fast path
  * takes; a 0 would send the vector to the general code): masked where the
@@ -603,6 +622,13 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     else                                                                             \
       st_##DT(p, x);                                                                 \
   }                                                                                  \
+  /* the same in the halves loops' lane order (ldh_) */                           \
+  GLK_VINLINE void GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(T *p, vf x, int nt) { \
+    if (nt)                                                                          \
+      stnth_##DT(p, x);                                                              \
+    else                                                                             \
+      sth_##DT(p, x);                                                                \
+  }                                                                                  \
   /* m <= W elements (the lanes past m compute values never stored) */             \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
       size_t m, const T *v, const T *g, T *y, const simd_consts *k) {                \
@@ -620,10 +646,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     /* Two vectors per step: two independent dependency chains in flight. */         \
     for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                     \
       if (nt) v_prefetch(v + i, 2 * GLK_W * sizeof(T)), v_prefetch(g + i, 2 * GLK_W * sizeof(T)); \
-      const vf r0 = v_forward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), &k);         \
-      const vf r1 = v_forward_##DT(ACT_ENUM, ld_##DT(v + i + GLK_W), ld_##DT(g + i + GLK_W), &k); \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt);                \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt);        \
+      const vf r0 = v_forward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), &k);       \
+      const vf r1 = v_forward_##DT(ACT_ENUM, ldh_##DT(v + i + GLK_W), ldh_##DT(g + i + GLK_W), &k); \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt);               \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt);       \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     for (; n - i >= GLK_W; i += GLK_W)                                               \
@@ -720,10 +746,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       }                                                                              \
       /* dv, dg may be v, g: every load comes before the stores */                  \
       vf a, b;                                                                       \
-      v_backward_##DT(ACT_ENUM, ld_##DT(v + i), ld_##DT(g + i), ld_##DT(dy + i), &k, acc, &a, &b); \
-      if (acc) a = vf_add(ld_##DT(dv + i), a), b = vf_add(ld_##DT(dg + i), b);       \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt);                \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt);                \
+      v_backward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), ldh_##DT(dy + i), &k, acc, &a, &b); \
+      if (acc) a = vf_add(ldh_##DT(dv + i), a), b = vf_add(ldh_##DT(dg + i), b);     \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt);               \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt);               \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \

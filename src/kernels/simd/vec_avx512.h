@@ -195,6 +195,45 @@ GLK_VINLINE void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
   *lo = _mm512_permutex2var_ps(even, il, odd);
   *hi = _mm512_permutex2var_ps(even, ih, odd);
 }
+#if defined(__AVX512BF16__)
+/* The inverse of vf_load_bf16_pairs: 16 pairs (first, second) rounded to
+ * bf16, stored as 32 consecutive elements. VCVTNE2PS2BF16 rounds both
+ * registers at once (first in the low half) and one word permute
+ * interleaves them; a subnormal lane (flushed by VCVTNE2PS2BF16) takes
+ * vf_store_bf16's integer path: the same bits either way. */
+#define GLK_VEC_HAS_BF16_PAIRS_STORE 1
+GLK_VINLINE __m512i vf_bf16_pairs_bits(vf first, vf second) {
+  const __m512i w = (__m512i)_mm512_cvtne2ps_pbh(second, first);
+  /* word 2k <- k (first), word 2k + 1 <- 16 + k (second) */
+  const __m512i idx = _mm512_set_epi32(0x001f000f, 0x001e000e, 0x001d000d, 0x001c000c,
+                                       0x001b000b, 0x001a000a, 0x00190009, 0x00180008,
+                                       0x00170007, 0x00160006, 0x00150005, 0x00140004,
+                                       0x00130003, 0x00120002, 0x00110001, 0x00100000);
+  return _mm512_permutexvar_epi16(idx, w);
+}
+GLK_VINLINE int vf_any_subnormal2(vf a, vf b) {
+  return (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20)) != 0;
+}
+GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
+  if (vf_any_subnormal2(first, second)) {
+    vf lo, hi;
+    vf_interleave(first, second, &lo, &hi);
+    vf_store_bf16(p, lo), vf_store_bf16(p + 16, hi);
+    return;
+  }
+  _mm512_storeu_si512((void *)p, vf_bf16_pairs_bits(first, second));
+}
+/* the same through a non-temporal store (p 64-byte aligned) */
+GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second) {
+  if (vf_any_subnormal2(first, second)) {
+    vf lo, hi;
+    vf_interleave(first, second, &lo, &hi);
+    vf_stream_bf16(p, lo), vf_stream_bf16(p + 16, hi);
+    return;
+  }
+  _mm512_stream_si512((void *)p, vf_bf16_pairs_bits(first, second));
+}
+#endif
 
 /* ---- the deep-tail product in f64: q = a * b * c * 2^n, rounded once ---- */
 GLK_VINLINE __m512d vd_lo(vf x) { return _mm512_cvtps_pd(_mm512_castps512_ps256(x)); }

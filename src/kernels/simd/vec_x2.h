@@ -53,6 +53,10 @@
 #define vf_store_f16 h_vf_store_f16
 #define vf_load_bf16 h_vf_load_bf16
 #define vf_load_bf16_pairs h_vf_load_bf16_pairs
+#define vf_store_bf16_pairs h_vf_store_bf16_pairs
+#define vf_stream_bf16_pairs h_vf_stream_bf16_pairs
+#define vf_bf16_pairs_bits h_vf_bf16_pairs_bits
+#define vf_any_subnormal2 h_vf_any_subnormal2
 #define vf_bf16_bits_int h_vf_bf16_bits_int
 #define vf_bf16_bits h_vf_bf16_bits
 #define vf_store_bf16 h_vf_store_bf16
@@ -110,6 +114,10 @@
 #undef vf_store_f16
 #undef vf_load_bf16
 #undef vf_load_bf16_pairs
+#undef vf_store_bf16_pairs
+#undef vf_stream_bf16_pairs
+#undef vf_bf16_pairs_bits
+#undef vf_any_subnormal2
 #undef vf_bf16_bits_int
 #undef vf_bf16_bits
 #undef vf_store_bf16
@@ -280,5 +288,19 @@ GLK_VINLINE void vf_load_bf16_pairs(const uint16_t *p, vf *first, vf *second) {
   h_vf_load_bf16_pairs(p, &first->a, &second->a);
   h_vf_load_bf16_pairs(p + 2 * GLK_H, &first->b, &second->b);
 }
+#ifdef GLK_VEC_HAS_BF16_PAIRS_STORE
+/* W consecutive bf16 elements with the lanes in another order: the even
+ * elements in .a, the odd ones in .b. One load, a shift and a mask (no
+ * widening), one rounding instruction and a permute to store; for loops
+ * whose loads and stores all use this order (glu_simd_tmpl.h, ldh_bf16). */
+#define GLK_VEC_HAS_BF16_EO 1
+GLK_VINLINE vf vf_load_bf16_eo(const uint16_t *p) {
+  vf x;
+  h_vf_load_bf16_pairs(p, &x.a, &x.b);
+  return x;
+}
+GLK_VINLINE void vf_store_bf16_eo(uint16_t *p, vf x) { h_vf_store_bf16_pairs(p, x.a, x.b); }
+GLK_VINLINE void vf_stream_bf16_eo(uint16_t *p, vf x) { h_vf_stream_bf16_pairs(p, x.a, x.b); }
+#endif
 
 #endif
