@@ -527,6 +527,36 @@ GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return ld_bf16(p); }
 GLK_VINLINE void sth_bf16(uint16_t *p, vf x) { st_bf16(p, x); }
 GLK_VINLINE void stnth_bf16(uint16_t *p, vf x) { stnt_bf16(p, x); }
 #endif
+/* W pairs (first, second) stored at p, with nt through non-temporal stores
+ * and with acc added to the pairs there: interleaved in registers, or
+ * (GLK_VEC_HAS_BF16_EO) rounded and interleaved at once by the layer */
+#define GLK_PAIRS_STORE(DT, T)                                                         \
+  GLK_VINLINE void stpairs_##DT(T *p, vf first, vf second, int acc, int nt) {         \
+    vf lo, hi;                                                                        \
+    vf_interleave(first, second, &lo, &hi);                                           \
+    if (acc) lo = vf_add(ld_##DT(p), lo), hi = vf_add(ld_##DT(p + GLK_W), hi);        \
+    if (nt)                                                                           \
+      stnt_##DT(p, lo), stnt_##DT(p + GLK_W, hi);                                     \
+    else                                                                              \
+      st_##DT(p, lo), st_##DT(p + GLK_W, hi);                                         \
+  }
+GLK_PAIRS_STORE(f32, float)
+GLK_PAIRS_STORE(f16, uint16_t)
+#ifdef GLK_VEC_HAS_BF16_EO
+GLK_VINLINE void stpairs_bf16(uint16_t *p, vf first, vf second, int acc, int nt) {
+  if (acc) {
+    vf a, b;
+    vf_load_bf16_pairs(p, &a, &b);
+    first = vf_add(a, first), second = vf_add(b, second);
+  }
+  if (nt)
+    vf_stream_bf16_pairs(p, first, second);
+  else
+    vf_store_bf16_pairs(p, first, second);
+}
+#else
+GLK_PAIRS_STORE(bf16, uint16_t)
+#endif
 GLK_VINLINE vf ldh_f32(const float *p) { return ld_f32(p); }
 GLK_VINLINE void sth_f32(float *p, vf x) { st_f32(p, x); }
 GLK_VINLINE void stnth_f32(float *p, vf x) { stnt_f32(p, x); }
@@ -793,18 +823,12 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
         if (acc) v_prefetch(pdx, 2 * GLK_W * sizeof(T));                             \
       }                                                                              \
       /* dx may be x: every load comes before the stores */                         \
-      vf first, second, a, b, lo, hi;                                                \
+      vf first, second, a, b;                                                        \
       ldpairs_##DT(px, &first, &second);                                             \
       v_backward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, ld_##DT(pdy), &k, acc, \
                       &a, &b);                                                       \
       /* a is d(value), b is d(gate): back into pair order */                        \
-      vf_interleave(gf ? b : a, gf ? a : b, &lo, &hi);                               \
-      if (acc) {                                                                     \
-        lo = vf_add(ld_##DT(pdx), lo);                                               \
-        hi = vf_add(ld_##DT(pdx + GLK_W), hi);                                       \
-      }                                                                              \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx, lo, nt);                  \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(pdx + GLK_W, hi, nt);          \
+      stpairs_##DT(pdx, gf ? b : a, gf ? a : b, acc, nt);                            \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \

@@ -301,6 +301,16 @@ GLK_VINLINE vf vf_load_bf16_eo(const uint16_t *p) {
 }
 GLK_VINLINE void vf_store_bf16_eo(uint16_t *p, vf x) { h_vf_store_bf16_pairs(p, x.a, x.b); }
 GLK_VINLINE void vf_stream_bf16_eo(uint16_t *p, vf x) { h_vf_stream_bf16_pairs(p, x.a, x.b); }
+/* W pairs (first, second), the inverse of vf_load_bf16_pairs; and the same
+ * through non-temporal stores (p 64-byte aligned) */
+GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
+  h_vf_store_bf16_pairs(p, first.a, second.a);
+  h_vf_store_bf16_pairs(p + 2 * GLK_H, first.b, second.b);
+}
+GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second) {
+  h_vf_stream_bf16_pairs(p, first.a, second.a);
+  h_vf_stream_bf16_pairs(p + 2 * GLK_H, first.b, second.b);
+}
 #endif
 
 #endif
