@@ -93,18 +93,25 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
   return 1;
 }
 
-/* The forward for bf16 storage: y' where it decides the rounding. */
-GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
-  vf y;
+/* The forward for bf16 storage: y' where it decides the rounding. Returns 1
+ * when *y is that screened y', whose lanes are all normal numbers (the
+ * store may skip its subnormal test), 0 when it is v_forward's. */
+GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
   vm ok;
-  if (v_forward_plain(act, v, g, k, &y, &ok)) {
+  if (v_forward_plain(act, v, g, k, y, &ok)) {
     /* the 16 bits bf16 drops, against their midpoint 0x8000: clear of it
      * by more than the margin */
     const uint32_t m = GLK_SCREEN_ULPS;
-    ok = vm_and(ok, vf_bits_gt(y, m - 0x8000u, 0xffffu, 2 * m));
-    if (vm_all(ok)) return y;
+    ok = vm_and(ok, vf_bits_gt(*y, m - 0x8000u, 0xffffu, 2 * m));
+    if (vm_all(ok)) return 1;
   }
-  return v_forward(act, v, g, k);
+  *y = v_forward(act, v, g, k);
+  return 0;
+}
+GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
+  vf y;
+  v_forward_bf16_n(act, v, g, k, &y);
+  return y;
 }
 
 /*

@@ -471,6 +471,15 @@ GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
 GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
 }
+/* The same, telling whether every lane is known normal (bf16's screen) */
+GLK_VINLINE int v_forward_f32_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
+  *y = v_forward(act, v, g, k);
+  return 0;
+}
+GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
+  *y = v_forward(act, v, g, k);
+  return 0;
+}
 /* The backward likewise (acc: the outputs are added to; bf16 then skips
  * its first pass) */
 GLK_VINLINE void v_backward_f32(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
@@ -517,15 +526,16 @@ GLK_VINLINE void ldpairs_bf16(const uint16_t *p, vf *first, vf *second) {
 /* The full vectors of the halves kernels, whose loads and stores all pair
  * up within one loop step: there the layer may order the lanes its own way
  * (bf16 with AVX512_BF16: even and odd elements, vec_x2.h), the math being
- * lane by lane. */
+ * lane by lane. normal: every lane of x known to be a normal number
+ * (v_forward_bf16_n), so a store may skip its subnormal test. */
 #ifdef GLK_VEC_HAS_BF16_EO
 GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return vf_load_bf16_eo(p); }
-GLK_VINLINE void sth_bf16(uint16_t *p, vf x) { vf_store_bf16_eo(p, x); }
-GLK_VINLINE void stnth_bf16(uint16_t *p, vf x) { vf_stream_bf16_eo(p, x); }
+GLK_VINLINE void sth_bf16(uint16_t *p, vf x, int normal) { vf_store_bf16_eo(p, x, normal); }
+GLK_VINLINE void stnth_bf16(uint16_t *p, vf x, int normal) { vf_stream_bf16_eo(p, x, normal); }
 #else
 GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return ld_bf16(p); }
-GLK_VINLINE void sth_bf16(uint16_t *p, vf x) { st_bf16(p, x); }
-GLK_VINLINE void stnth_bf16(uint16_t *p, vf x) { stnt_bf16(p, x); }
+GLK_VINLINE void sth_bf16(uint16_t *p, vf x, int normal) { (void)normal, st_bf16(p, x); }
+GLK_VINLINE void stnth_bf16(uint16_t *p, vf x, int normal) { (void)normal, stnt_bf16(p, x); }
 #endif
 /* W pairs (first, second) stored at p, with nt through non-temporal stores
  * and with acc added to the pairs there: interleaved in registers, or
@@ -558,11 +568,11 @@ GLK_VINLINE void stpairs_bf16(uint16_t *p, vf first, vf second, int acc, int nt)
 GLK_PAIRS_STORE(bf16, uint16_t)
 #endif
 GLK_VINLINE vf ldh_f32(const float *p) { return ld_f32(p); }
-GLK_VINLINE void sth_f32(float *p, vf x) { st_f32(p, x); }
-GLK_VINLINE void stnth_f32(float *p, vf x) { stnt_f32(p, x); }
+GLK_VINLINE void sth_f32(float *p, vf x, int normal) { (void)normal, st_f32(p, x); }
+GLK_VINLINE void stnth_f32(float *p, vf x, int normal) { (void)normal, stnt_f32(p, x); }
 GLK_VINLINE vf ldh_f16(const uint16_t *p) { return ld_f16(p); }
-GLK_VINLINE void sth_f16(uint16_t *p, vf x) { st_f16(p, x); }
-GLK_VINLINE void stnth_f16(uint16_t *p, vf x) { stnt_f16(p, x); }
+GLK_VINLINE void sth_f16(uint16_t *p, vf x, int normal) { (void)normal, st_f16(p, x); }
+GLK_VINLINE void stnth_f16(uint16_t *p, vf x, int normal) { (void)normal, stnt_f16(p, x); }
 
 /* The first m <= W elements, the lanes past m 1.0 (which every fast path
  * takes; a 0 would send the vector to the general code): masked where the
@@ -653,11 +663,12 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       st_##DT(p, x);                                                                 \
   }                                                                                  \
   /* the same in the halves loops' lane order (ldh_) */                           \
-  GLK_VINLINE void GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(T *p, vf x, int nt) { \
+  GLK_VINLINE void GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(T *p, vf x, int nt, \
+                                                                    int normal) {    \
     if (nt)                                                                          \
-      stnth_##DT(p, x);                                                              \
+      stnth_##DT(p, x, normal);                                                      \
     else                                                                             \
-      sth_##DT(p, x);                                                                \
+      sth_##DT(p, x, normal);                                                        \
   }                                                                                  \
   /* m <= W elements (the lanes past m compute values never stored) */             \
   GLK_NOINLINE void GLK_PASTE(glk_##DT##_##ACT##_fwd_part__, GLK_ISA_SUFFIX)(          \
@@ -676,10 +687,12 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     /* Two vectors per step: two independent dependency chains in flight. */         \
     for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                     \
       if (nt) v_prefetch(v + i, 2 * GLK_W * sizeof(T)), v_prefetch(g + i, 2 * GLK_W * sizeof(T)); \
-      const vf r0 = v_forward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), &k);       \
-      const vf r1 = v_forward_##DT(ACT_ENUM, ldh_##DT(v + i + GLK_W), ldh_##DT(g + i + GLK_W), &k); \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt);               \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt);       \
+      vf r0, r1;                                                                     \
+      const int n0 = v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), &k, &r0); \
+      const int n1 =                                                                 \
+          v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i + GLK_W), ldh_##DT(g + i + GLK_W), &k, &r1); \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt, n0);           \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt, n1);   \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     for (; n - i >= GLK_W; i += GLK_W)                                               \
@@ -778,8 +791,8 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       vf a, b;                                                                       \
       v_backward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), ldh_##DT(dy + i), &k, acc, &a, &b); \
       if (acc) a = vf_add(ldh_##DT(dv + i), a), b = vf_add(ldh_##DT(dg + i), b);     \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt);               \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt);               \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt, 0);            \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt, 0);            \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \

@@ -200,7 +200,9 @@ GLK_VINLINE void vf_interleave(vf even, vf odd, vf *lo, vf *hi) {
  * bf16, stored as 32 consecutive elements. VCVTNE2PS2BF16 rounds both
  * registers at once (first in the low half) and one word permute
  * interleaves them; a subnormal lane (flushed by VCVTNE2PS2BF16) takes
- * vf_store_bf16's integer path: the same bits either way. */
+ * vf_store_bf16's integer path: the same bits either way. normal: the
+ * caller knows every lane is a normal number (a screened bf16 forward),
+ * and the test is skipped. */
 #define GLK_VEC_HAS_BF16_PAIRS_STORE 1
 GLK_VINLINE __m512i vf_bf16_pairs_bits(vf first, vf second) {
   const __m512i w = (__m512i)_mm512_cvtne2ps_pbh(second, first);
@@ -214,8 +216,8 @@ GLK_VINLINE __m512i vf_bf16_pairs_bits(vf first, vf second) {
 GLK_VINLINE int vf_any_subnormal2(vf a, vf b) {
   return (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20)) != 0;
 }
-GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
-  if (vf_any_subnormal2(first, second)) {
+GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second, int normal) {
+  if (!normal && vf_any_subnormal2(first, second)) {
     vf lo, hi;
     vf_interleave(first, second, &lo, &hi);
     vf_store_bf16(p, lo), vf_store_bf16(p + 16, hi);
@@ -224,8 +226,8 @@ GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
   _mm512_storeu_si512((void *)p, vf_bf16_pairs_bits(first, second));
 }
 /* the same through a non-temporal store (p 64-byte aligned) */
-GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second) {
-  if (vf_any_subnormal2(first, second)) {
+GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second, int normal) {
+  if (!normal && vf_any_subnormal2(first, second)) {
     vf lo, hi;
     vf_interleave(first, second, &lo, &hi);
     vf_stream_bf16(p, lo), vf_stream_bf16(p + 16, hi);

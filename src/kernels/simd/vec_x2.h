@@ -299,17 +299,22 @@ GLK_VINLINE vf vf_load_bf16_eo(const uint16_t *p) {
   h_vf_load_bf16_pairs(p, &x.a, &x.b);
   return x;
 }
-GLK_VINLINE void vf_store_bf16_eo(uint16_t *p, vf x) { h_vf_store_bf16_pairs(p, x.a, x.b); }
-GLK_VINLINE void vf_stream_bf16_eo(uint16_t *p, vf x) { h_vf_stream_bf16_pairs(p, x.a, x.b); }
+/* normal: every lane known to be a normal number (vec_avx512.h) */
+GLK_VINLINE void vf_store_bf16_eo(uint16_t *p, vf x, int normal) {
+  h_vf_store_bf16_pairs(p, x.a, x.b, normal);
+}
+GLK_VINLINE void vf_stream_bf16_eo(uint16_t *p, vf x, int normal) {
+  h_vf_stream_bf16_pairs(p, x.a, x.b, normal);
+}
 /* W pairs (first, second), the inverse of vf_load_bf16_pairs; and the same
  * through non-temporal stores (p 64-byte aligned) */
 GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
-  h_vf_store_bf16_pairs(p, first.a, second.a);
-  h_vf_store_bf16_pairs(p + 2 * GLK_H, first.b, second.b);
+  h_vf_store_bf16_pairs(p, first.a, second.a, 0);
+  h_vf_store_bf16_pairs(p + 2 * GLK_H, first.b, second.b, 0);
 }
 GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second) {
-  h_vf_stream_bf16_pairs(p, first.a, second.a);
-  h_vf_stream_bf16_pairs(p + 2 * GLK_H, first.b, second.b);
+  h_vf_stream_bf16_pairs(p, first.a, second.a, 0);
+  h_vf_stream_bf16_pairs(p + 2 * GLK_H, first.b, second.b, 0);
 }
 #endif
 
