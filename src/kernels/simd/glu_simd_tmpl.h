@@ -623,7 +623,7 @@ GLK_PART2(bf16, uint16_t)
  * with; bench/RESULTS-cpu.md).
  */
 /* Both can be set at build time (-DGLK_PREFETCH_BYTES=4096 -DGLK_PF_LOC=0)
- * for experiments. On AMD Zen 5 (bench/RESULTS-cpu.md, 2026-11-29 18:40
+ * for experiments. On AMD Zen 5 (bench/RESULTS-cpu.md, 2026-11-29 18:10
  * UTC) 1 KiB and the T1 and NTA hints changed nothing, 4 and 8 KiB made
  * f32 slower. */
 #ifndef GLK_PF_LOC
