@@ -530,8 +530,8 @@ GLK_VINLINE void ldpairs_bf16(const uint16_t *p, vf *first, vf *second) {
  * (v_forward_bf16_n), so a store may skip its subnormal test. */
 #ifdef GLK_VEC_HAS_BF16_EO
 GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return vf_load_bf16_eo(p); }
-GLK_VINLINE void sth_bf16(uint16_t *p, vf x, int normal) { vf_store_bf16_eo(p, x, normal); }
-GLK_VINLINE void stnth_bf16(uint16_t *p, vf x, int normal) { vf_stream_bf16_eo(p, x, normal); }
+GLK_VINLINE void sth_bf16(uint16_t *p, vf x, int normal) { vf_put_bf16_eo(p, x, normal, 0); }
+GLK_VINLINE void stnth_bf16(uint16_t *p, vf x, int normal) { vf_put_bf16_eo(p, x, normal, 1); }
 #else
 GLK_VINLINE vf ldh_bf16(const uint16_t *p) { return ld_bf16(p); }
 GLK_VINLINE void sth_bf16(uint16_t *p, vf x, int normal) { (void)normal, st_bf16(p, x); }
@@ -559,10 +559,12 @@ GLK_VINLINE void stpairs_bf16(uint16_t *p, vf first, vf second, int acc, int nt)
     vf_load_bf16_pairs(p, &a, &b);
     first = vf_add(a, first), second = vf_add(b, second);
   }
+  /* nt a constant in each call (the code of one store per branch, as the
+   * compiler laid it out before the two were one function) */
   if (nt)
-    vf_stream_bf16_pairs(p, first, second);
+    vf_put_bf16_pairs(p, first, second, 0, 1);
   else
-    vf_store_bf16_pairs(p, first, second);
+    vf_put_bf16_pairs(p, first, second, 0, 0);
 }
 #else
 GLK_PAIRS_STORE(bf16, uint16_t)

@@ -216,24 +216,22 @@ GLK_VINLINE __m512i vf_bf16_pairs_bits(vf first, vf second) {
 GLK_VINLINE int vf_any_subnormal2(vf a, vf b) {
   return (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20)) != 0;
 }
-GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second, int normal) {
+/* nt: through a non-temporal store (p 64-byte aligned) */
+GLK_VINLINE void vf_put_bf16_pairs(uint16_t *p, vf first, vf second, int normal, int nt) {
   if (!normal && vf_any_subnormal2(first, second)) {
     vf lo, hi;
     vf_interleave(first, second, &lo, &hi);
-    vf_store_bf16(p, lo), vf_store_bf16(p + 16, hi);
+    if (nt)
+      vf_stream_bf16(p, lo), vf_stream_bf16(p + 16, hi);
+    else
+      vf_store_bf16(p, lo), vf_store_bf16(p + 16, hi);
     return;
   }
-  _mm512_storeu_si512((void *)p, vf_bf16_pairs_bits(first, second));
-}
-/* the same through a non-temporal store (p 64-byte aligned) */
-GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second, int normal) {
-  if (!normal && vf_any_subnormal2(first, second)) {
-    vf lo, hi;
-    vf_interleave(first, second, &lo, &hi);
-    vf_stream_bf16(p, lo), vf_stream_bf16(p + 16, hi);
-    return;
-  }
-  _mm512_stream_si512((void *)p, vf_bf16_pairs_bits(first, second));
+  const __m512i bits = vf_bf16_pairs_bits(first, second);
+  if (nt)
+    _mm512_stream_si512((void *)p, bits);
+  else
+    _mm512_storeu_si512((void *)p, bits);
 }
 #endif
 

@@ -53,8 +53,7 @@
 #define vf_store_f16 h_vf_store_f16
 #define vf_load_bf16 h_vf_load_bf16
 #define vf_load_bf16_pairs h_vf_load_bf16_pairs
-#define vf_store_bf16_pairs h_vf_store_bf16_pairs
-#define vf_stream_bf16_pairs h_vf_stream_bf16_pairs
+#define vf_put_bf16_pairs h_vf_put_bf16_pairs
 #define vf_bf16_pairs_bits h_vf_bf16_pairs_bits
 #define vf_any_subnormal2 h_vf_any_subnormal2
 #define vf_bf16_bits_int h_vf_bf16_bits_int
@@ -114,8 +113,7 @@
 #undef vf_store_f16
 #undef vf_load_bf16
 #undef vf_load_bf16_pairs
-#undef vf_store_bf16_pairs
-#undef vf_stream_bf16_pairs
+#undef vf_put_bf16_pairs
 #undef vf_bf16_pairs_bits
 #undef vf_any_subnormal2
 #undef vf_bf16_bits_int
@@ -299,22 +297,15 @@ GLK_VINLINE vf vf_load_bf16_eo(const uint16_t *p) {
   h_vf_load_bf16_pairs(p, &x.a, &x.b);
   return x;
 }
-/* normal: every lane known to be a normal number (vec_avx512.h) */
-GLK_VINLINE void vf_store_bf16_eo(uint16_t *p, vf x, int normal) {
-  h_vf_store_bf16_pairs(p, x.a, x.b, normal);
+/* normal: every lane known to be a normal number; nt: non-temporal stores,
+ * p 64-byte aligned (vec_avx512.h) */
+GLK_VINLINE void vf_put_bf16_eo(uint16_t *p, vf x, int normal, int nt) {
+  h_vf_put_bf16_pairs(p, x.a, x.b, normal, nt);
 }
-GLK_VINLINE void vf_stream_bf16_eo(uint16_t *p, vf x, int normal) {
-  h_vf_stream_bf16_pairs(p, x.a, x.b, normal);
-}
-/* W pairs (first, second), the inverse of vf_load_bf16_pairs; and the same
- * through non-temporal stores (p 64-byte aligned) */
-GLK_VINLINE void vf_store_bf16_pairs(uint16_t *p, vf first, vf second) {
-  h_vf_store_bf16_pairs(p, first.a, second.a, 0);
-  h_vf_store_bf16_pairs(p + 2 * GLK_H, first.b, second.b, 0);
-}
-GLK_VINLINE void vf_stream_bf16_pairs(uint16_t *p, vf first, vf second) {
-  h_vf_stream_bf16_pairs(p, first.a, second.a, 0);
-  h_vf_stream_bf16_pairs(p + 2 * GLK_H, first.b, second.b, 0);
+/* W pairs (first, second), the inverse of vf_load_bf16_pairs */
+GLK_VINLINE void vf_put_bf16_pairs(uint16_t *p, vf first, vf second, int normal, int nt) {
+  h_vf_put_bf16_pairs(p, first.a, second.a, normal, nt);
+  h_vf_put_bf16_pairs(p + 2 * GLK_H, first.b, second.b, normal, nt);
 }
 #endif
 
