@@ -258,8 +258,7 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * last, exact unless y is subnormal, where that is the one rounding at y's
  * precision.
  */
-GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
-  const vf gc = vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f));
+GLK_VINLINE vf v_glu_core(vf v, vf gc) {
   const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
   const vf2 e = v_fexp_value(&p);
   const vf one = v1();
@@ -270,6 +269,17 @@ GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
   const vf r = vf_fnma(q, dl, vf_fnma(q, dh, v)); /* v - q (dh + dl) */
   return vf_fma(r, inv, q);
 }
+GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
+  return v_glu_core(v, vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f)));
+}
+/* The lanes where v_glu_core(v, g) alone is y: |g| < 80 (no clamp, no
+ * deep tail, not NaN) and 2^-64 < |v| < inf (finite, no tiny-v scaling).
+ * Ordinary data has every lane there: one test instead of v_forward_fast's
+ * three (its range, the tiny v, the deep tail), each a mask moved to a
+ * general register and a branch, and no clamp. */
+GLK_VINLINE vm v_glu_plain_lanes(vf v, vf g) {
+  return vm_and(vf_lt(vf_abs(g), vf_set1(80.0f)), v_in(v, 0x1p-64f, INFINITY));
+}
 GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf y = v_glu_fast_core(v, g);
   const vm tiny = vf_lt(vf_abs(v), vf_set1(0x1p-64f));
@@ -279,7 +289,8 @@ GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
 }
 
 
-/* Forward: returns 0 for variants without a fast path. */
+/* Forward: returns 0 for variants without a fast path, 2 when *y is final
+ * in every lane (the common case: one test), else 1 with *ok its lanes. */
 GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf *y, vm *ok) {
   if (act == GLK_ACT_GEGLU) return v_forward_fast_gelu(v, g, y, ok);
   fargs a;
@@ -303,6 +314,7 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
     *ok = vm_and(a.ok, vf_finite_nonzero(v));
   }
   const vm deep = vf_lt(a.s.hi, vf_set1(GLK_FAST_DEEP));
+  if (vm_all(vm_and(*ok, vm_not(deep)))) return 2;
   if (vm_any(deep)) {
     const vf one = v1();
     const vf d = act == GLK_ACT_GLU ? v_deep(v, one, vf2_make(one, v0()), a.s.hi, a.s.lo, has_lo)
@@ -313,8 +325,38 @@ GLK_VINLINE int v_forward_fast(glk_act act, vf v, vf g, const simd_consts *k, vf
   return 1;
 }
 
+/* v_backward_fast's rarer lanes: dg in f64 where v, dy or s lie far out
+ * (not mid-range), and the deep tails. */
+GLK_VINLINE void v_backward_fast_tails(glk_act act, vf v, vf dy, const fargs *a, vf2 w,
+                                       vf2 dfac, vf2 kk, int has_lo, vm not_mid, vm ok_dg,
+                                       vf *ddv, vf *ddg) {
+  const vm far = vm_and(ok_dg, not_mid);
+  const vf one = v1();
+  if (vm_any(far)) {
+    /* swiglu_oai's w = v' + 1 is never far out: w dfac stays normal */
+    const vf2 wd = vf2_mul22(w, dfac);
+    *ddg = vf_select(far, act == GLK_ACT_SWIGLU_OAI ? vf_mul3x_pow2(dy, one, wd.hi, wd.lo, v0())
+                                                     : vf_mul3x_pow2(dy, v, dfac.hi, dfac.lo, v0()),
+                     *ddg);
+  }
+  /* the deep tails: act = x e, act' = (1 + k) e for s < -80; glu's
+   * act' = e (1 - e) / (1 + e) for |s| > 80 */
+  const vm deep = vf_lt(a->s.hi, vf_set1(GLK_FAST_DEEP));
+  const vm deep_dg = act == GLK_ACT_GLU ? vf_gt(vf_abs(a->s.hi), vf_set1(-GLK_FAST_DEEP)) : deep;
+  if (vm_any(deep_dg)) {
+    const vf2 c = act == GLK_ACT_GLU ? vf2_make(one, v0()) : vf2_add12(one, kk);
+    *ddv = vf_select(deep, v_deep(dy, act == GLK_ACT_GLU ? one : a->x, vf2_make(one, v0()),
+                                  a->s.hi, a->s.lo, has_lo), *ddv);
+    *ddg = vf_select(deep_dg, act == GLK_ACT_SWIGLU_OAI
+                                  ? v_deep(dy, one, vf2_mul22(c, w), a->s.hi, a->s.lo, has_lo)
+                                  : v_deep(dy, v, c, a->s.hi, a->s.lo, has_lo),
+                     *ddg);
+  }
+}
+
 /*
- * Backward: dv = dy F, dg = dy v F' with F' = sigmoid(s) (1 + k (1 - sigmoid(s)))
+ * Backward, returning as the forward does (0, 1, or 2 when every lane is
+ * done): dv = dy F, dg = dy v F' with F' = sigmoid(s) (1 + k (1 - sigmoid(s)))
  * for x sigmoid(s) (k = x ds/dx: s for s = b x, g d(2u)/dg for tanh GELU) and
  * F' = sigmoid (1 - sigmoid) for glu. ok_dv and ok_dg: the lanes whose dv and
  * dg are done. Where v or dy lies far out (finite and nonzero) or |s| > 40,
@@ -347,30 +389,13 @@ GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_const
    * overflows, w dfac stays normal); elsewhere it is done in f64 */
   const vm mid = vm_and(vm_and(v_in(w.hi, 0x1p-40f, 0x1p60f), v_in(dy, 0x1p-40f, 0x1p60f)),
                         vf_lt(vf_abs(a.s.hi), vf_set1(GLK_FAST_SMAX_BWD)));
-  const vm far = vm_and(vm_and(a.ok, vm_and(w_fin, dy_fin)), vm_not(mid));
-  const vf one = v1();
-  if (vm_any(far)) {
-    /* swiglu_oai's w = v' + 1 is never far out: w dfac stays normal */
-    const vf2 wd = vf2_mul22(w, dfac);
-    ddg = vf_select(far, act == GLK_ACT_SWIGLU_OAI ? vf_mul3x_pow2(dy, one, wd.hi, wd.lo, v0())
-                                                    : vf_mul3x_pow2(dy, v, dfac.hi, dfac.lo, v0()),
-                    ddg);
-  }
-  {
-    /* the deep tails: act = x e, act' = (1 + k) e for s < -80; glu's
-     * act' = e (1 - e) / (1 + e) for |s| > 80 */
-    const vm deep = vf_lt(a.s.hi, vf_set1(GLK_FAST_DEEP));
-    const vm deep_dg = act == GLK_ACT_GLU ? vf_gt(vf_abs(a.s.hi), vf_set1(-GLK_FAST_DEEP)) : deep;
-    if (vm_any(deep_dg)) {
-      const vf2 c = act == GLK_ACT_GLU ? vf2_make(one, v0()) : vf2_add12(one, kk);
-      ddv = vf_select(deep, v_deep(dy, act == GLK_ACT_GLU ? one : a.x, vf2_make(one, v0()),
-                                   a.s.hi, a.s.lo, has_lo), ddv);
-      ddg = vf_select(deep_dg, act == GLK_ACT_SWIGLU_OAI
-                                ? v_deep(dy, one, vf2_mul22(c, w), a.s.hi, a.s.lo, has_lo)
-                                : v_deep(dy, v, c, a.s.hi, a.s.lo, has_lo),
-                      ddg);
-    }
-  }
+  *ok_dv = vm_and(a.ok, act == GLK_ACT_SWIGLU_OAI ? vm_and(dy_fin, vf_eq(v, v)) : dy_fin);
+  *ok_dg = vm_and(a.ok, vm_and(w_fin, dy_fin));
+  /* the common case, one test: every lane done and mid-range (|s| < 40:
+   * no deep tail either) */
+  const int plain = vm_all(vm_and(vm_and(*ok_dv, *ok_dg), mid));
+  if (!plain)
+    v_backward_fast_tails(act, v, dy, &a, w, dfac, kk, has_lo, vm_not(mid), *ok_dg, &ddv, &ddg);
   if (act == GLK_ACT_SWIGLU_OAI) {
     const vm v_out = vm_or(vf_gt(v, k->limit), vf_lt(v, k->neg_limit));
     ddv = vf_select(v_out, v0(), ddv);
@@ -378,7 +403,5 @@ GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_const
   }
   *dv = ddv;
   *dg = ddg;
-  *ok_dv = vm_and(a.ok, act == GLK_ACT_SWIGLU_OAI ? vm_and(dy_fin, vf_eq(v, v)) : dy_fin);
-  *ok_dg = vm_and(a.ok, vm_and(w_fin, dy_fin));
-  return 1;
+  return plain ? 2 : 1;
 }

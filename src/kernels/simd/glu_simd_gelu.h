@@ -97,20 +97,29 @@ GLK_VINLINE fgelu v_fgelu(vf g, int precise) {
   return r;
 }
 
-/* w g Phi(g), rounded once (v_deep in the deep lanes) */
-GLK_VINLINE vf v_fgelu_mul(vf w, vf g, const fgelu *r) {
+/* w g Phi(g), rounded once, where no lane is deep */
+GLK_VINLINE vf v_fgelu_mul_plain(vf w, vf g, const fgelu *r) {
   const vf2 eq = vf2_mul22(r->e, r->q);
   fsig f;
   f.sig = vf2_select(r->neg, eq, vf2_one_minus(eq));
-  const vf y = v_fast_xsig(w, g, &f);
+  return v_fast_xsig(w, g, &f);
+}
+/* w g Phi(g), rounded once (v_deep in the deep lanes) */
+GLK_VINLINE vf v_fgelu_mul(vf w, vf g, const fgelu *r) {
+  const vf y = v_fgelu_mul_plain(w, g, r);
   if (!vm_any(r->deep)) return y;
   return vf_select(r->deep, v_deep(w, g, r->q, r->na, r->nlo, 1), y);
 }
 
+/* As v_forward_fast: 2 when every lane is done (one test) */
 GLK_VINLINE int v_forward_fast_gelu(vf v, vf g, vf *y, vm *ok) {
   const fgelu r = v_fgelu(g, 1);
-  *y = v_fgelu_mul(v, g, &r);
   *ok = vm_and(r.ok, vf_finite_nonzero(v));
+  if (vm_all(vm_and(*ok, vm_not(r.deep)))) {
+    *y = v_fgelu_mul_plain(v, g, &r);
+    return 2;
+  }
+  *y = v_fgelu_mul(v, g, &r);
   return 1;
 }
 
@@ -130,16 +139,23 @@ GLK_VINLINE int v_backward_fast_gelu(vf v, vf g, vf dy, vf *dv, vf *dg, vm *ok_d
   d.lo = vf_add(d.lo, vf_sub(r.q.lo, ac.lo));
   const vf2 ed = vf2_mul22(r.e, d);
   const vf2 dfac = vf2_select(r.neg, ed, vf2_one_minus(ed));
-  *dv = v_fgelu_mul(dy, g, &r);
   vf ddg = vf2_apply(dy, vf2_mul12(v, dfac));
   const vm v_fin = vf_finite_nonzero(v), dy_fin = vf_finite_nonzero(dy);
   const vm mid = vm_and(vm_and(v_in(v, 0x1p-40f, 0x1p60f), v_in(dy, 0x1p-40f, 0x1p60f)),
                         vf_lt(vf_set1(-GLK_FAST_SMAX_BWD), r.na));
-  const vm far = vm_and(vm_and(r.ok, vm_and(v_fin, dy_fin)), vm_not(mid));
+  *ok_dv = vm_and(r.ok, dy_fin);
+  *ok_dg = vm_and(r.ok, vm_and(v_fin, dy_fin));
+  /* the common case, one test: every lane done and mid-range (a^2/2 < 40:
+   * not deep) */
+  if (vm_all(vm_and(*ok_dg, mid))) {
+    *dv = v_fgelu_mul_plain(dy, g, &r);
+    *dg = ddg;
+    return 2;
+  }
+  *dv = v_fgelu_mul(dy, g, &r);
+  const vm far = vm_and(*ok_dg, vm_not(mid));
   if (vm_any(far)) ddg = vf_select(far, vf_mul3x_pow2(dy, v, dfac.hi, dfac.lo, v0()), ddg);
   if (vm_any(r.deep)) ddg = vf_select(r.deep, v_deep(dy, v, d, r.na, r.nlo, 1), ddg);
   *dg = ddg;
-  *ok_dv = vm_and(r.ok, dy_fin);
-  *ok_dg = vm_and(r.ok, vm_and(v_fin, dy_fin));
   return 1;
 }

@@ -441,7 +441,10 @@ GLK_VINLINE void v_backward_exact(glk_act act, vf v, vf g, vf dy, const simd_con
 GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
   vm ok;
-  if (!v_forward_fast(act, v, g, k, &y, &ok)) return v_forward_exact(act, v, g, k);
+  if (act == GLK_ACT_GLU && vm_all(v_glu_plain_lanes(v, g))) return v_glu_core(v, g);
+  const int fast = v_forward_fast(act, v, g, k, &y, &ok);
+  if (fast == 2) return y;
+  if (!fast) return v_forward_exact(act, v, g, k);
   if (vm_all(ok)) return y;
   return vf_select(ok, y, v_forward_exact(act, v, g, k));
 }
@@ -450,11 +453,12 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
                             vf *dg) {
   vf a, b, sa, sb;
   vm ok_a, ok_b;
-  if (!v_backward_fast(act, v, g, dy, k, &a, &b, &ok_a, &ok_b)) {
+  const int fast = v_backward_fast(act, v, g, dy, k, &a, &b, &ok_a, &ok_b);
+  if (!fast) {
     v_backward_exact(act, v, g, dy, k, dv, dg);
     return;
   }
-  if (!vm_all(vm_and(ok_a, ok_b))) {
+  if (fast == 1 && !vm_all(vm_and(ok_a, ok_b))) {
     v_backward_exact(act, v, g, dy, k, &sa, &sb);
     a = vf_select(ok_a, a, sa);
     b = vf_select(ok_b, b, sb);
