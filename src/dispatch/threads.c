@@ -1,9 +1,11 @@
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "dispatch/threads.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dispatch/once.h"
@@ -31,6 +33,7 @@ typedef struct glk_pool {
   pthread_cond_t work, done;
   int workers;         /* started so far */
   uint32_t generation; /* bumped for each job; the first job is 1 */
+  _Atomic uint32_t published; /* generation, readable without m (spinners) */
   /* the current job, under m */
   glk_task_fn fn;
   void *ctx;
@@ -46,6 +49,75 @@ static glk_pool glk_the_pool = {
     .work = PTHREAD_COND_INITIALIZER,
     .done = PTHREAD_COND_INITIALIZER,
 };
+
+/*
+ * Waits between back-to-back jobs spin before they sleep: a worker that
+ * has run out of tasks spins up to GLUKIT_SPIN_US microseconds (default
+ * 50) for the next job, and a caller whose tasks are all claimed as long
+ * for the workers' last ones.
+ * Waking a sleeping thread goes through the kernel (in a VM, an
+ * inter-processor interrupt through the hypervisor: tens of
+ * microseconds), and a worker that wakes late takes fewer tasks: at
+ * 256x4096 f32, two threads ran 1.5 times as fast as one instead of 2
+ * (bench/RESULTS-cpu.md, 2026-11-29 21:00 UTC). The spin is bounded, so
+ * an idle process sleeps; OpenMP runtimes spin far longer by default.
+ */
+#define GLK_SPIN_US_DEFAULT 50
+
+static int64_t glk_spin_ns = GLK_SPIN_US_DEFAULT * 1000;
+static pthread_once_t glk_spin_once = PTHREAD_ONCE_INIT;
+static atomic_int glk_spin_done;
+
+/* GLUKIT_SPIN_US: the spin in microseconds (0: sleep at once), read once */
+static void glk_read_spin(void) {
+  const char *env = getenv("GLUKIT_SPIN_US");
+  if (!env || !*env) return;
+  char *end;
+  const long us = strtol(env, &end, 10);
+  if (*end == '\0' && us >= 0 && us <= 1000000) glk_spin_ns = (int64_t)us * 1000;
+}
+
+static void glk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t glk_now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Spins until *v != value or the spin time has passed (the clock read
+ * every 64 pauses); returns the last value read. */
+static uint32_t glk_spin_while_u32(_Atomic uint32_t *v, uint32_t value) {
+  if (glk_spin_ns == 0) return value;
+  const int64_t end = glk_now_ns() + glk_spin_ns;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      const uint32_t now = atomic_load_explicit(v, memory_order_acquire);
+      if (now != value) return now;
+      glk_cpu_relax();
+    }
+    if (glk_now_ns() > end) return value;
+  }
+}
+
+/* The same for *v < below (a size_t counter) */
+static void glk_spin_while_below(atomic_size_t *v, size_t below) {
+  if (glk_spin_ns == 0) return;
+  const int64_t end = glk_now_ns() + glk_spin_ns;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (atomic_load_explicit(v, memory_order_acquire) >= below) return;
+      glk_cpu_relax();
+    }
+    if (glk_now_ns() > end) return;
+  }
+}
 
 /* Claims the next task of job `gen`: false once that job has none left or
  * has been replaced by the next. */
@@ -80,6 +152,11 @@ static void *glk_worker(void *arg) {
   uint32_t seen = 0;
   pthread_mutex_lock(&p->m);
   for (;;) {
+    if (p->generation == seen) {
+      pthread_mutex_unlock(&p->m);
+      glk_spin_while_u32(&p->published, seen);
+      pthread_mutex_lock(&p->m);
+    }
     while (p->generation == seen) pthread_cond_wait(&p->work, &p->m);
     seen = p->generation;
     if (index >= p->wanted) continue;
@@ -117,17 +194,20 @@ void glk__parallel_for(int threads, size_t tasks, glk_task_fn fn, void *ctx) {
     for (size_t t = 0; t < tasks; t++) fn(ctx, t);
     return;
   }
+  glk__once(&glk_spin_once, &glk_spin_done, glk_read_spin); /* before any worker starts */
   pthread_mutex_lock(&p->m);
   p->wanted = glk_grow(p, helpers) < helpers ? p->workers : helpers;
   p->fn = fn, p->ctx = ctx, p->tasks = tasks;
   const uint32_t gen = ++p->generation == 0 ? ++p->generation : p->generation;
   atomic_store(&p->finished, 0);
   atomic_store(&p->claim, (uint64_t)gen << 32);
+  atomic_store_explicit(&p->published, gen, memory_order_release);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->m);
 
   glk_drain(p, gen, fn, ctx, tasks);
 
+  if (atomic_load(&p->finished) < tasks) glk_spin_while_below(&p->finished, tasks);
   if (atomic_load(&p->finished) < tasks) {
     pthread_mutex_lock(&p->m);
     while (atomic_load(&p->finished) < tasks) pthread_cond_wait(&p->done, &p->m);
