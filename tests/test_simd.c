@@ -490,34 +490,38 @@ static void test_streaming_forms_match_cached(void **state) {
 }
 
 /*
- * The bf16 forward decides most vectors from a plain evaluation
- * (glu_simd_screen.h); its bits must still be the f32 kernel's value rounded
- * once to bf16. Every bf16 gate pattern, against values of ordinary size
- * and values with any bits, for every variant and ISA.
+ * The bf16 and f16 forwards decide most vectors from a plain evaluation
+ * (glu_simd_screen.h); their bits must still be the f32 kernel's value
+ * rounded once to the 16-bit type. Every 16-bit gate pattern, against
+ * values of ordinary size and values with any bits, for every variant and
+ * ISA.
  */
-static void test_bf16_forward_is_f32_rounded(void **state) {
-  (void)state;
+static void check_forward_is_f32_rounded(glk_dtype dt) {
   const int64_t blocks = getenv("GLUKIT_SKIP_LARGE") ? 4 : 24, n = 65536 * blocks;
   uint16_t *v16 = malloc((size_t)n * 2), *g16 = malloc((size_t)n * 2), *y16 = malloc((size_t)n * 2);
   float *vf = malloc((size_t)n * 4), *gf = malloc((size_t)n * 4), *yf = malloc((size_t)n * 4);
   assert_true(v16 && g16 && y16 && vf && gf && yf);
+  const int bf16 = dt == GLK_DTYPE_BF16;
   rng r = {77};
   for (int64_t i = 0; i < n; i++) {
     const uint64_t b = rng_next(&r);
     g16[i] = (uint16_t)i;
-    /* odd blocks: any bits; even: exponents within 2^+-8 (the usual sizes) */
+    /* odd blocks: any bits; even: exponents within 2^+-8 (bf16) or 2^+-4
+     * (f16): the usual sizes */
     v16[i] = (i >> 16) % 2 ? (uint16_t)b
-                           : (uint16_t)((b & 0x807f) | ((uint64_t)(119 + (b >> 8) % 17) << 7));
-    const uint32_t vb = (uint32_t)v16[i] << 16, gb = (uint32_t)g16[i] << 16;
-    memcpy(vf + i, &vb, 4), memcpy(gf + i, &gb, 4);
+             : bf16        ? (uint16_t)((b & 0x807f) | ((uint64_t)(119 + (b >> 8) % 17) << 7))
+                           : (uint16_t)((b & 0x83ff) | ((uint64_t)(11 + (b >> 16) % 9) << 10));
+    vf[i] = (float)dtype_decode(dt, &v16[i]);
+    gf[i] = (float)dtype_decode(dt, &g16[i]);
   }
   glk_tensor tv, tg, ty, tvf, tgf, tyf;
-  glk_tensor_init(&tv, v16, GLK_DTYPE_BF16, 1, &n, NULL);
-  glk_tensor_init(&tg, g16, GLK_DTYPE_BF16, 1, &n, NULL);
-  glk_tensor_init(&ty, y16, GLK_DTYPE_BF16, 1, &n, NULL);
+  glk_tensor_init(&tv, v16, dt, 1, &n, NULL);
+  glk_tensor_init(&tg, g16, dt, 1, &n, NULL);
+  glk_tensor_init(&ty, y16, dt, 1, &n, NULL);
   glk_tensor_init(&tvf, vf, GLK_DTYPE_F32, 1, &n, NULL);
   glk_tensor_init(&tgf, gf, GLK_DTYPE_F32, 1, &n, NULL);
   glk_tensor_init(&tyf, yf, GLK_DTYPE_F32, 1, &n, NULL);
+  const uint16_t exp_mask = bf16 ? 0x7f80 : 0x7c00;
   for (glk_isa isa = GLK_ISA_AVX2; isa < GLK_ISA_COUNT; isa++) {
     if (!glk_isa_supported(isa)) continue;
     for (int act = 0; act < GLK_ACT_COUNT; act++) {
@@ -529,15 +533,23 @@ static void test_bf16_forward_is_f32_rounded(void **state) {
       assert_int_equal(glk_forward_split(&tvf, &tgf, &tyf, &o), GLK_OK);
       for (int64_t i = 0; i < n; i++) {
         uint16_t want;
-        dtype_encode_nearest(GLK_DTYPE_BF16, yf[i], &want);
-        if (isnan(yf[i]) ? !((y16[i] & 0x7fff) > 0x7f80) : y16[i] != want)
-          fail_msg("%s bf16 %s: v=0x%04x g=0x%04x gives 0x%04x, f32 %a rounds to 0x%04x",
-                   glk_isa_name(isa), glk_act_name((glk_act)act), v16[i], g16[i], y16[i],
-                   (double)yf[i], want);
+        dtype_encode_nearest(dt, yf[i], &want);
+        if (isnan(yf[i]) ? !((y16[i] & 0x7fff) > exp_mask) : y16[i] != want)
+          fail_msg("%s %s %s: v=0x%04x g=0x%04x gives 0x%04x, f32 %a rounds to 0x%04x",
+                   glk_isa_name(isa), glk_dtype_name(dt), glk_act_name((glk_act)act), v16[i],
+                   g16[i], y16[i], (double)yf[i], want);
       }
     }
   }
   free(v16), free(g16), free(y16), free(vf), free(gf), free(yf);
+}
+static void test_bf16_forward_is_f32_rounded(void **state) {
+  (void)state;
+  check_forward_is_f32_rounded(GLK_DTYPE_BF16);
+}
+static void test_f16_forward_is_f32_rounded(void **state) {
+  (void)state;
+  check_forward_is_f32_rounded(GLK_DTYPE_F16);
 }
 
 /*
@@ -674,6 +686,7 @@ int main(void) {
       cmocka_unit_test(test_streaming_stores_on_large_outputs),
       cmocka_unit_test(test_streaming_forms_match_cached),
       cmocka_unit_test(test_bf16_forward_is_f32_rounded),
+      cmocka_unit_test(test_f16_forward_is_f32_rounded),
       cmocka_unit_test(test_bf16_backward_is_f32_rounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
- * The bf16 forward's first pass, included by glu_simd_tmpl.h after
- * v_forward.
+ * The bf16 and f16 forwards' first pass (and bf16's backward's), included
+ * by glu_simd_tmpl.h after v_forward.
  *
  * A bf16 result needs its f32 value only as far as the side of the nearest
  * rounding midpoint it lies on. So the sigmoid family and geglu are first
@@ -96,7 +96,8 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
 /* The forward for bf16 storage: y' where it decides the rounding. Returns 1
  * when *y is that screened y', whose lanes are all normal numbers (the
  * store may skip its subnormal test), 0 when it is v_forward's. */
-GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
+GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
+  (void)nt;
   vm ok;
   if (v_forward_plain(act, v, g, k, y, &ok)) {
     /* the 16 bits bf16 drops, against their midpoint 0x8000: clear of it
@@ -110,7 +111,33 @@ GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, 
 }
 GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
-  v_forward_bf16_n(act, v, g, k, &y);
+  v_forward_bf16_n(act, v, g, k, 0, &y);
+  return y;
+}
+
+/* The forward for f16 storage, on the same principle: f16 keeps 10 of
+ * f32's 23 mantissa bits, so y' decides where its 13 dropped bits lie more
+ * than the margin from their midpoint 0x1000 and y' is in f16's normal
+ * range, 2^-14 <= |y'| < 2^15 (below, f16 keeps fewer bits; above, the
+ * rounding may overflow). A lane in 128 lies within the margin (2 x 32
+ * of 8192 steps), so about a fifth of the 32-lane vectors of the AVX-512
+ * kernels fall back: still faster (bench/RESULTS-cpu.md, 2026-11-29
+ * 21:01 UTC). tests/test_simd.c holds it to v_forward's bits over every
+ * f16 gate, as bf16's. */
+GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
+  vm ok;
+  if (!nt && v_forward_plain(act, v, g, k, y, &ok)) {
+    const uint32_t m = GLK_SCREEN_ULPS;
+    ok = vm_and(ok, v_in(*y, 0x1p-14f, 0x1p15f)); /* false for NaN */
+    ok = vm_and(ok, vf_bits_gt(*y, m - 0x1000u, 0x1fffu, 2 * m));
+    if (vm_all(ok)) return 1;
+  }
+  *y = v_forward(act, v, g, k);
+  return 0;
+}
+GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
+  vf y;
+  v_forward_f16_n(act, v, g, k, 0, &y);
   return y;
 }
 

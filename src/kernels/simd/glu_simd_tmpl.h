@@ -468,19 +468,15 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
 }
 
 #include "kernels/simd/glu_simd_screen.h"
-/* The forward and backward per storage type: bf16 screens (glu_simd_screen.h) */
+/* The forward and backward per storage type: bf16 and f16 forwards screen
+ * (glu_simd_screen.h), bf16's backward too */
 GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
 }
-GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
-  return v_forward(act, v, g, k);
-}
-/* The same, telling whether every lane is known normal (bf16's screen) */
-GLK_VINLINE int v_forward_f32_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
-  *y = v_forward(act, v, g, k);
-  return 0;
-}
-GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, vf *y) {
+/* The same, telling whether every lane is known normal (bf16's screen); nt:
+ * a streaming loop's call (f16 then skips its screen) */
+GLK_VINLINE int v_forward_f32_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
+  (void)nt;
   *y = v_forward(act, v, g, k);
   return 0;
 }
@@ -694,9 +690,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     for (; n - i >= 2 * GLK_W; i += 2 * GLK_W) {                                     \
       if (nt) v_prefetch(v + i, 2 * GLK_W * sizeof(T)), v_prefetch(g + i, 2 * GLK_W * sizeof(T)); \
       vf r0, r1;                                                                     \
-      const int n0 = v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), &k, &r0); \
-      const int n1 =                                                                 \
-          v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i + GLK_W), ldh_##DT(g + i + GLK_W), &k, &r1); \
+      const int n0 =                                                                 \
+          v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), &k, nt, &r0); \
+      const int n1 = v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v + i + GLK_W),           \
+                                        ldh_##DT(g + i + GLK_W), &k, nt, &r1);       \
       GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r0, nt, n0);           \
       GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i + GLK_W, r1, nt, n1);   \
     }                                                                                \
@@ -755,10 +752,10 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
     for (; n - i >= GLK_W; i += GLK_W) {                                             \
       const T *src = x + 2 * i;                                                      \
       if (nt) v_prefetch(src, 2 * GLK_W * sizeof(T));                                \
-      vf first, second;                                                              \
+      vf first, second, r;                                                           \
       ldpairs_##DT(src, &first, &second);                                            \
-      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(                               \
-          y + i, v_forward_##DT(ACT_ENUM, gf ? second : first, gf ? first : second, &k), nt); \
+      v_forward_##DT##_n(ACT_ENUM, gf ? second : first, gf ? first : second, &k, nt, &r); \
+      GLK_PASTE(put_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y + i, r, nt);                 \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \
