@@ -68,13 +68,15 @@ static int64_t glk_spin_ns = GLK_SPIN_US_DEFAULT * 1000;
 static pthread_once_t glk_spin_once = PTHREAD_ONCE_INIT;
 static atomic_int glk_spin_done;
 
-/* GLUKIT_SPIN_US: the spin in microseconds (0: sleep at once), read once */
+/* GLUKIT_SPIN_US: the spin in microseconds (0: sleep at once; at most one
+ * second), read once; anything but a count keeps the default */
 static void glk_read_spin(void) {
   const char *env = getenv("GLUKIT_SPIN_US");
   if (!env || !*env) return;
   char *end;
   const long us = strtol(env, &end, 10);
-  if (*end == '\0' && us >= 0 && us <= 1000000) glk_spin_ns = (int64_t)us * 1000;
+  if (end == env || *end != '\0' || us < 0) return; /* not a count: the default */
+  glk_spin_ns = (int64_t)(us < 1000000 ? us : 1000000) * 1000;
 }
 
 static void glk_cpu_relax(void) {
@@ -150,16 +152,20 @@ static void *glk_worker(void *arg) {
   /* Workers are only started by a call that is about to publish its job,
    * so a new worker's first job is the current one: start from "none". */
   uint32_t seen = 0;
+  int worked = 0; /* took part in the last job: only then spin for the next */
   pthread_mutex_lock(&p->m);
   for (;;) {
-    if (p->generation == seen) {
+    if (worked && p->generation == seen) {
       pthread_mutex_unlock(&p->m);
       glk_spin_while_u32(&p->published, seen);
       pthread_mutex_lock(&p->m);
     }
     while (p->generation == seen) pthread_cond_wait(&p->work, &p->m);
     seen = p->generation;
-    if (index >= p->wanted) continue;
+    /* a worker the job does not want sleeps at once: a pool grown by a
+     * large call must not keep spare cores spinning for smaller ones */
+    worked = index < p->wanted;
+    if (!worked) continue;
     const glk_task_fn fn = p->fn;
     void *const ctx = p->ctx;
     const size_t tasks = p->tasks;

@@ -29,7 +29,8 @@
  * below 0, and 1 - E Q (E Q <= 1/2) 4.6 above; times g and v 9.2.
  */
 
-/* The margin, in f32 ULPs of y': about a lane in 1000 falls within it */
+/* The margin, in f32 ULPs of y': about a lane in 1000 falls within it for
+ * bf16, one in 128 for f16 */
 #define GLK_SCREEN_ULPS 32u
 /* |s| below this: e^-|s| normal, its reduction in range */
 #define GLK_SCREEN_SMAX 80.0f
@@ -118,8 +119,9 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
 /* The forward for f16 storage, on the same principle: f16 keeps 10 of
  * f32's 23 mantissa bits, so y' decides where its 13 dropped bits lie more
  * than the margin from their midpoint 0x1000 and y' is in f16's normal
- * range, 2^-14 <= |y'| < 2^15 (below, f16 keeps fewer bits; above, the
- * rounding may overflow). A lane in 128 lies within the margin (2 x 32
+ * range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top
+ * binade, where rounding may overflow at 65520, is left to v_forward, a
+ * simpler bound than the midpoint test's). A lane in 128 lies within the margin (2 x 32
  * of 8192 steps), so about a fifth of the 32-lane vectors of the AVX-512
  * kernels fall back: still faster (bench/RESULTS-cpu.md, 2026-11-29
  * 21:01 UTC). tests/test_simd.c holds it to v_forward's bits over every

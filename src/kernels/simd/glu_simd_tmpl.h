@@ -473,8 +473,9 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
 GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
 }
-/* The same, telling whether every lane is known normal (bf16's screen); nt:
- * a streaming loop's call (f16 then skips its screen) */
+/* The same, telling whether every lane is known normal (the screens of
+ * glu_simd_screen.h); nt: a streaming loop's call (f16 then skips its
+ * screen) */
 GLK_VINLINE int v_forward_f32_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
   *y = v_forward(act, v, g, k);
