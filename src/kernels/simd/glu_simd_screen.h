@@ -94,21 +94,30 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
   return 1;
 }
 
-/* The forward for bf16 storage: y' where it decides the rounding. Returns 1
- * when *y is that screened y', whose lanes are all normal numbers (the
- * store may skip its subnormal test), 0 when it is v_forward's. */
-GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
-  (void)nt;
+/* y' where it decides the rounding to a 16-bit format that drops `drop`
+ * of f32's mantissa bits (bf16 16, f16 13): every lane's dropped bits more
+ * than the margin from their midpoint and, where hi > 0, lo < |y'| < hi;
+ * v_forward alone unless `screen`.
+ * Returns 1 when *y is that screened y', whose lanes are all normal numbers
+ * (the store may skip its subnormal test), 0 when it is v_forward's. */
+GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, int screen,
+                                 int drop, float lo, float hi, vf *y) {
   vm ok;
-  if (v_forward_plain(act, v, g, k, y, &ok)) {
-    /* the 16 bits bf16 drops, against their midpoint 0x8000: clear of it
-     * by more than the margin */
-    const uint32_t m = GLK_SCREEN_ULPS;
-    ok = vm_and(ok, vf_bits_gt(*y, m - 0x8000u, 0xffffu, 2 * m));
+  if (screen && v_forward_plain(act, v, g, k, y, &ok)) {
+    const uint32_t m = GLK_SCREEN_ULPS, mid = 1u << (drop - 1);
+    if (hi > 0) ok = vm_and(ok, v_in(*y, lo, hi)); /* false for NaN */
+    ok = vm_and(ok, vf_bits_gt(*y, m - mid, 2 * mid - 1, 2 * m));
     if (vm_all(ok)) return 1;
   }
   *y = v_forward(act, v, g, k);
   return 0;
+}
+
+/* bf16 keeps f32's exponent range: y' normal (v_forward_plain's ok) is
+ * all the range it needs. */
+GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
+  (void)nt;
+  return v_forward_screen(act, v, g, k, 1, 16, 0.0f, 0.0f, y);
 }
 GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
@@ -116,26 +125,18 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   return y;
 }
 
-/* The forward for f16 storage, on the same principle: f16 keeps 10 of
- * f32's 23 mantissa bits, so y' decides where its 13 dropped bits lie more
- * than the margin from their midpoint 0x1000 and y' is in f16's normal
- * range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top
- * binade, where rounding may overflow at 65520, is left to v_forward, a
- * simpler bound than the midpoint test's). A lane in 128 lies within the margin (2 x 32
- * of 8192 steps), so about a fifth of the 32-lane vectors of the AVX-512
- * kernels fall back: still faster (bench/RESULTS-cpu.md, 2026-11-29
- * 21:01 UTC). tests/test_simd.c holds it to v_forward's bits over every
- * f16 gate, as bf16's. */
+/* f16 keeps 10 of f32's 23 mantissa bits and screens only in f16's normal
+ * range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top binade,
+ * where rounding may overflow at 65520, is left to v_forward, a simpler
+ * bound than the midpoint test's). A lane in 128 lies within the margin
+ * (2 x 32 of 8192 steps), so about a fifth of the 32-lane vectors of the
+ * AVX-512 kernels fall back: still faster in cache, but in streaming loops
+ * (nt) those mispredicted branches cost more than they save, so there f16
+ * runs v_forward alone (bench/RESULTS-cpu.md, 2026-11-29 21:01 UTC).
+ * tests/test_simd.c holds it to v_forward's bits over every f16 gate, as
+ * bf16's. */
 GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
-  vm ok;
-  if (!nt && v_forward_plain(act, v, g, k, y, &ok)) {
-    const uint32_t m = GLK_SCREEN_ULPS;
-    ok = vm_and(ok, v_in(*y, 0x1p-14f, 0x1p15f)); /* false for NaN */
-    ok = vm_and(ok, vf_bits_gt(*y, m - 0x1000u, 0x1fffu, 2 * m));
-    if (vm_all(ok)) return 1;
-  }
-  *y = v_forward(act, v, g, k);
-  return 0;
+  return v_forward_screen(act, v, g, k, !nt, 13, 0x1p-14f, 0x1p15f, y);
 }
 GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
