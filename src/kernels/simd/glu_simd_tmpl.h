@@ -719,8 +719,17 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
         const T *v0 = (const T *)(v + (ptrdiff_t)r * sv), *v1 = (const T *)(v + (ptrdiff_t)(r + 1) * sv); \
         const T *g0 = (const T *)(g + (ptrdiff_t)r * sg), *g1 = (const T *)(g + (ptrdiff_t)(r + 1) * sg); \
         T *y0 = (T *)(y + (ptrdiff_t)r * sy), *y1 = (T *)(y + (ptrdiff_t)(r + 1) * sy); \
-        for (size_t i = 0; i < n; i += GLK_W) {                                      \
-          const size_t m = n - i < GLK_W ? n - i : GLK_W;                            \
+        size_t i = 0;                                                                \
+        if (n >= GLK_W) { /* a full vector: plain loads and stores, as the 1-D loop */ \
+          vf a, b;                                                                   \
+          const int na = v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v0), ldh_##DT(g0), &k, 0, &a); \
+          const int nb = v_forward_##DT##_n(ACT_ENUM, ldh_##DT(v1), ldh_##DT(g1), &k, 0, &b); \
+          GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y0, a, 0, na);            \
+          GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(y1, b, 0, nb);            \
+          i = GLK_W;                                                                 \
+        }                                                                            \
+        if (i < n) {                                                                 \
+          const size_t m = n - i;                                                    \
           const vf a = v_forward_##DT(ACT_ENUM, ldp_##DT(v0 + i, m), ldp_##DT(g0 + i, m), &k); \
           const vf b = v_forward_##DT(ACT_ENUM, ldp_##DT(v1 + i, m), ldp_##DT(g1 + i, m), &k); \
           stp_##DT(y0 + i, a, m);                                                    \
