@@ -33,13 +33,15 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc)
+# Each stage's heading says when it started: CI must stay under 30 minutes.
+stage() { echo "== $* (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
-echo "== release build"
+stage "release build"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-test -j "$jobs"
 (cd build-test && ctest --output-on-failure -j "$jobs")
 
-echo "== debug build with AddressSanitizer + UBSan"
+stage "debug build with AddressSanitizer + UBSan"
 # CUDA code is compiled once, in the release build; the sanitizer builds
 # check the C library.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLUKIT_SANITIZE=ON -DGLUKIT_CUDA=OFF >/dev/null
@@ -48,7 +50,7 @@ cmake --build build-asan -j "$jobs"
 (cd build-asan && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")
 
 if [[ -x scripts/test_python.sh ]]; then
-  echo "== CLI and Python tests"
+  stage "CLI and Python tests"
   scripts/test_python.sh build-test
 fi
 
@@ -56,7 +58,7 @@ fi
 # digests) run here too, as every registered per-ISA test does, and
 # accuracy_reduced: NEON's errors against MPFR (libmpfr-dev:arm64), with
 # --check, on every 17th f16/bf16 pattern (about a minute under qemu).
-echo "== AArch64 cross build, C tests under qemu-aarch64 (NEON)"
+stage "AArch64 cross build, C tests under qemu-aarch64 (NEON)"
 # GLUKIT_CUDA=OFF: CUDA's AUTO would find the host's nvcc and link the
 # aarch64 tests with the host's g++.
 cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release -DGLUKIT_CUDA=OFF \
@@ -64,15 +66,16 @@ cmake -S . -B build-arm64 -DCMAKE_BUILD_TYPE=Release -DGLUKIT_CUDA=OFF \
 cmake --build build-arm64 -j "$jobs"
 (cd build-arm64 && GLUKIT_SKIP_LARGE=1 ctest --output-on-failure -j "$jobs")
 
-echo "== ThreadSanitizer: the threaded paths"
+stage "ThreadSanitizer: the threaded paths"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLUKIT_CUDA=OFF \
   -DCMAKE_C_FLAGS=-fsanitize=thread -DGLUKIT_BUILD_LAYER=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target test_threads test_matrix test_api
 (cd build-tsan && ctest --output-on-failure -R 'test_threads|test_matrix$|test_api$')
 
-echo "== valgrind memcheck over the CLI"
+stage "valgrind memcheck over the CLI"
 tests/cli/valgrind_cli.sh build-test
 
-echo "== libFuzzer: each target for 60 s, then the seed corpora replayed"
+stage "libFuzzer: each target for 60 s, then the seed corpora replayed"
 scripts/fuzz.sh 60
 (cd build-fuzz && ctest --output-on-failure -R 'fuzz_')
+stage "done"
