@@ -21,6 +21,9 @@ typedef struct glk_ukernel_params {
   int gate_first; /* pairs kernels: member 0 of each pair is the gate */
   int stream_stores; /* outputs far larger than the caches: kernels may
                         write them with non-temporal stores */
+  /* bf16 forward: act(g) in f32 for every bf16 gate bit pattern (a first
+   * pass's lookup, src/kernels/bf16_table.h), or NULL */
+  const float *bf16_act_table;
 } glk_ukernel_params;
 
 /* y[i] = v[i] * act(g[i]) for i < n. */

@@ -113,10 +113,45 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
   return 0;
 }
 
+/*
+ * With a table of act(g) for every bf16 gate (src/kernels/bf16_table.h: the
+ * f32 fast path's value at v = 1, made once), the first pass is a lookup and
+ * one product, y' = v T[g] (on x86 a gather). Intel Xeon, one thread: in
+ * cache (64x1024) bf16 glu forward 0.48 -> 0.33 ns an element, geglu 0.85
+ * -> 0.42; at 8192x28672 glu 54% -> 80% of the stream, geglu 33% -> 76%
+ * (bench/RESULTS-cpu.md).
+ *
+ * Why the bits are v_forward's: T is within 2 ULPs of act(g) (the f32 fast
+ * path's tested bound), so relative 4 units of 2^-24, and the product
+ * adds one: y' lies within 5 ULPs of y' of the exact value, v_forward's y
+ * within 2 ULPs of y (4 of y'), so |y - y'| < 9 ULPs of y' and a margin of
+ * GLK_TABLE_SCREEN_ULPS leaves no midpoint between them. T holds NaN
+ * wherever act(g) is not a normal number (zero, subnormal, infinite, NaN
+ * gates and the deep tails), so y' is NaN there and fails the test, as
+ * does a y' that is not normal itself (zero, tiny or huge v).
+ */
+#define GLK_TABLE_SCREEN_ULPS 16u
+
+GLK_VINLINE int v_forward_bf16_table(vf v, vf g, const float *t, vf *y) {
+#ifdef GLK_VEC_HAS_TABLE
+  const uint32_t m = GLK_TABLE_SCREEN_ULPS, mid = 0x8000u;
+  *y = vf_mul(v, vf_table_bf16(t, g));
+  return vm_all(vm_and(vf_normal(*y), vf_bits_gt(*y, m - mid, 2 * mid - 1, 2 * m)));
+#else
+  (void)v, (void)g, (void)t, (void)y;
+  return 0;
+#endif
+}
+
 /* bf16 keeps f32's exponent range: y' normal (v_forward_plain's ok) is
  * all the range it needs. */
 GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
+  if (glk_bf16_table_act(act) && k->bf16_table) {
+    if (v_forward_bf16_table(v, g, k->bf16_table, y)) return 1;
+    *y = v_forward(act, v, g, k);
+    return 0;
+  }
   return v_forward_screen(act, v, g, k, 1, 16, 0.0f, 0.0f, y);
 }
 GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/bf16_table.h"
 #include "kernels/ukernel.h"
 
 #define GLK_PASTE_(a, b) a##b
@@ -32,6 +33,7 @@
 typedef struct simd_consts {
   vf alpha_hi, alpha_lo; /* swiglu_oai's alpha as a float pair */
   vf limit, neg_limit;
+  const float *bf16_table; /* glk_ukernel_params.bf16_act_table */
 } simd_consts;
 
 GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
@@ -42,6 +44,7 @@ GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
   /* The clamp limit rounded to f32 (it is compared with f32 values). */
   k.limit = vf_set1((float)p->limit);
   k.neg_limit = vf_set1(-(float)p->limit);
+  k.bf16_table = p->bf16_act_table;
   return k;
 }
 

@@ -62,6 +62,13 @@ GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
       _mm256_cmpgt_epi32(_mm256_abs_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32((int)mid))), t));
 }
 
+/* t[i], i the top 16 bits of each lane: for x a bf16 number held as f32,
+ * the entry of its bf16 bit pattern (one gather) */
+#define GLK_VEC_HAS_TABLE 1
+GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
+  return _mm256_i32gather_ps(t, _mm256_srli_epi32(_mm256_castps_si256(x), 16), 4);
+}
+
 GLK_VINLINE vf vf_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }

@@ -70,6 +70,13 @@ GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
   return _mm512_cmpgt_epi32_mask(_mm512_abs_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32((int)mid))), t);
 }
 
+/* t[i], i the top 16 bits of each lane: for x a bf16 number held as f32,
+ * the entry of its bf16 bit pattern (one gather) */
+#define GLK_VEC_HAS_TABLE 1
+GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
+  return _mm512_i32gather_ps(_mm512_srli_epi32(_mm512_castps_si512(x), 16), t, 4);
+}
+
 #define GLK_VEC_HAS_CLASS 1 /* vf_normal, vf_finite_nonzero in one instruction */
 /* Finite, normal and nonzero, lane by lane (VFPCLASSPS: not NaN, +-0,
  * +-inf, subnormal). */

@@ -74,6 +74,7 @@
 #define vf_load_bf16_part h_vf_load_bf16_part
 #define vf_store_bf16_part h_vf_store_bf16_part
 #define vm_first h_vm_first
+#define vf_table_bf16 h_vf_table_bf16
 #include GLK_X2_BASE
 #undef vf
 #undef vm
@@ -134,6 +135,7 @@
 #undef vf_load_bf16_part
 #undef vf_store_bf16_part
 #undef vm_first
+#undef vf_table_bf16
 
 /* GLK_H: lanes of one register (the base layer's GLK_W); W doubles */
 #if GLK_W == 16
@@ -204,6 +206,11 @@ GLK_X2_M2(vf_eq)
 #ifdef GLK_VEC_HAS_CLASS
 GLK_X2_M1(vf_normal)
 GLK_X2_M1(vf_finite_nonzero)
+#endif
+#ifdef GLK_VEC_HAS_TABLE
+GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
+  return vf_pair(h_vf_table_bf16(t, x.a), h_vf_table_bf16(t, x.b));
+}
 #endif
 GLK_X2_F1(vf_round)
 GLK_X2_F1(vf_pow2i)

@@ -1,0 +1,25 @@
+/*
+ * act(g) for every bf16 gate bit pattern, as f32: the bf16 forward's first
+ * pass looks it up instead of evaluating the exponential or erfc
+ * (glu_simd_screen.h says why the output bits stay the fast path's).
+ */
+#ifndef GLK_BF16_TABLE_H
+#define GLK_BF16_TABLE_H
+
+#include "glukit.h"
+
+/* The variants with a table: every one whose act is a transcendental with
+ * no call parameter (swiglu_oai's depends on alpha and the clamp). */
+static inline int glk_bf16_table_act(glk_act act) {
+  return act == GLK_ACT_GLU || act == GLK_ACT_SWIGLU || act == GLK_ACT_GEGLU ||
+         act == GLK_ACT_GEGLU_TANH || act == GLK_ACT_GEGLU_QUICK;
+}
+
+/* act's table of 65536 entries, made on the first request (thread-safe,
+ * about 0.1 ms; 256 KiB each, static), or NULL where act has none or the
+ * build has no kernel that reads one (no x86 SIMD). Entry i is the f32
+ * kernels' act(g) at v = 1 for g the bf16 number with bits i, or NaN where
+ * that is not a normal number. */
+const float *glk__bf16_act_table(glk_act act);
+
+#endif
