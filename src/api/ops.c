@@ -110,11 +110,13 @@ static glk_status glk_call_start(glk_call *k, const glk_options *options, int ba
 /* The walk over `shape` (Y's index space) with `nops` operands. */
 static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *shape) {
   k->dtype = k->c[0].t->dtype;
-  /* the bf16 forward's lookup table (made on first use), for the CPU's
-   * SIMD kernels (the reference ignores it) */
-  if (!k->backward && k->dtype == GLK_DTYPE_BF16 && k->opt.device == GLK_DEVICE_CPU &&
-      k->opt.isa != GLK_ISA_SCALAR)
+  /* the bf16 first passes' lookup tables (made on first use), for the
+   * CPU's SIMD kernels (the reference ignores them) */
+  if (k->dtype == GLK_DTYPE_BF16 && k->opt.device == GLK_DEVICE_CPU &&
+      k->opt.isa != GLK_ISA_SCALAR) {
     k->params.bf16_act_table = glk__bf16_act_table(k->opt.act);
+    if (k->backward) k->params.bf16_dact_table = glk__bf16_dact_table(k->opt.act);
+  }
   glk_walk_init(&k->w, nops, k->c[0].esize, rank, shape);
 }
 

@@ -14,9 +14,18 @@
 
 enum { GLK_BF16_PATTERNS = 1 << 16, GLK_TABLE_CHUNK = 1024 };
 
-static float glk_tables[GLK_ACT_COUNT][GLK_BF16_PATTERNS];
-static atomic_int glk_ready[GLK_ACT_COUNT];
+static _Alignas(64) float glk_tables[GLK_ACT_COUNT][GLK_BF16_PATTERNS];
+static _Alignas(64) float glk_dtables[GLK_ACT_COUNT][2 * GLK_BF16_PATTERNS];
+static atomic_int glk_ready[GLK_ACT_COUNT], glk_dready[GLK_ACT_COUNT];
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Every bf16 gate pattern, `count` of them from `base`, as f32 */
+static void glk_gates(uint32_t base, int count, float *g) {
+  for (int i = 0; i < count; i++) {
+    const uint32_t bits = (base + (uint32_t)i) << 16;
+    memcpy(&g[i], &bits, sizeof bits);
+  }
+}
 
 /* The default f32 forward kernel at v = 1 over every bf16 gate: within its
  * tested 2-ULP bound of act(g) wherever the result is normal. */
@@ -27,32 +36,101 @@ static void glk_fill(glk_act act, float *t) {
   float one[GLK_TABLE_CHUNK], g[GLK_TABLE_CHUNK];
   for (int i = 0; i < GLK_TABLE_CHUNK; i++) one[i] = 1.0f;
   for (uint32_t base = 0; base < GLK_BF16_PATTERNS; base += GLK_TABLE_CHUNK) {
-    for (uint32_t i = 0; i < GLK_TABLE_CHUNK; i++) {
-      const uint32_t bits = (base + i) << 16;
-      memcpy(&g[i], &bits, sizeof bits);
-    }
+    glk_gates(base, GLK_TABLE_CHUNK, g);
     fwd(GLK_TABLE_CHUNK, one, g, t + base, &p);
   }
   for (int i = 0; i < GLK_BF16_PATTERNS; i++)
     if (!isnormal(t[i])) t[i] = NAN; /* y' = v NaN fails the first pass */
 }
 
-const float *glk__bf16_act_table(glk_act act) {
+static double glk_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* act'(g) in double, and kappa = S / |act'(g)|, S the sum of the
+ * magnitudes of act''s terms (the grouping of docs/ACCURACY.md's gradient
+ * bound). Where the terms cancel, double loses kappa 2^-52 relative: for
+ * the kappa kept (< GLK_KAPPA_MAX) far below an f32 ULP. */
+static double glk_dact(glk_act act, double g, double *kappa) {
+  double d, s; /* act'(g) and S */
+  switch (act) {
+    case GLK_ACT_GLU: /* sigmoid(g) sigmoid(-g): one term */
+      d = s = glk_sigmoid(g) * glk_sigmoid(-g);
+      break;
+    case GLK_ACT_SWIGLU:
+    case GLK_ACT_GEGLU_QUICK: { /* sigmoid(bg) (1 + bg sigmoid(-bg)) */
+      const double bg = (act == GLK_ACT_SWIGLU ? 1.0 : 1.702) * g;
+      const double sg = glk_sigmoid(bg), c = glk_sigmoid(-bg);
+      d = sg * (1.0 + bg * c), s = sg * (1.0 + fabs(bg) * c);
+      break;
+    }
+    case GLK_ACT_GEGLU: { /* Phi(g) + g phi(g) */
+      const double cdf = 0.5 * erfc(-g * 0.70710678118654752440);
+      const double gpdf = g * exp(-0.5 * g * g) * 0.39894228040143267794;
+      d = cdf + gpdf, s = cdf + fabs(gpdf);
+      break;
+    }
+    case GLK_ACT_GEGLU_TANH: { /* s + g s(1 - s) 2k (1 + 3c g^2), s = sigmoid(2u) */
+      const double k = 0.79788456080286535588, u2 = 2.0 * k * (g + 0.044715 * g * g * g);
+      const double sg = glk_sigmoid(u2), t = sg * glk_sigmoid(-u2);
+      const double tail = g * t * 2.0 * k * (1.0 + 0.134145 * g * g);
+      d = sg + tail, s = sg + fabs(tail);
+      break;
+    }
+    default:
+      d = s = NAN;
+  }
+  *kappa = s / fabs(d);
+  return d;
+}
+
+/* kappa below this: dg''s margin (12 + 6 kappa) stays under 8192 steps */
+#define GLK_KAPPA_MAX 1300.0
+
+/* act'(g) rounded to f32 from double (within half an ULP plus kappa 2^-52),
+ * paired with dg''s margin 12 + 6 kappa (glu_simd_screen.h). */
+static void glk_fill_d(glk_act act, float *t) {
+  for (uint32_t i = 0; i < GLK_BF16_PATTERNS; i++) {
+    const uint32_t bits = i << 16;
+    float g;
+    memcpy(&g, &bits, sizeof g);
+    double kappa;
+    const float d = (float)glk_dact(act, g, &kappa);
+    const int keep = isnormal(d) && kappa < GLK_KAPPA_MAX; /* false for NaN */
+    t[2 * i] = keep ? d : NAN;
+    t[2 * i + 1] = keep ? (float)(12.0 + 6.0 * kappa) : 0.0f;
+  }
+}
+
+/* tables[act], made by fill once */
+static const float *glk_table(glk_act act, atomic_int *ready, float *table,
+                              void (*fill)(glk_act, float *)) {
   if ((unsigned)act >= GLK_ACT_COUNT || !glk_bf16_table_act(act)) return NULL;
-  if (!atomic_load_explicit(&glk_ready[act], memory_order_acquire)) {
+  if (!atomic_load_explicit(&ready[act], memory_order_acquire)) {
     pthread_mutex_lock(&glk_table_lock);
-    if (!atomic_load_explicit(&glk_ready[act], memory_order_relaxed)) {
-      glk_fill(act, glk_tables[act]);
-      atomic_store_explicit(&glk_ready[act], 1, memory_order_release);
+    if (!atomic_load_explicit(&ready[act], memory_order_relaxed)) {
+      fill(act, table);
+      atomic_store_explicit(&ready[act], 1, memory_order_release);
     }
     pthread_mutex_unlock(&glk_table_lock);
   }
-  return glk_tables[act];
+  return table;
+}
+
+const float *glk__bf16_act_table(glk_act act) {
+  return glk_table(act, glk_ready, glk_tables[(unsigned)act % GLK_ACT_COUNT], glk_fill);
+}
+
+const float *glk__bf16_dact_table(glk_act act) {
+  return glk_table(act, glk_dready, glk_dtables[(unsigned)act % GLK_ACT_COUNT], glk_fill_d);
 }
 
 #else
 
 const float *glk__bf16_act_table(glk_act act) {
+  (void)act;
+  return NULL;
+}
+
+const float *glk__bf16_dact_table(glk_act act) {
   (void)act;
   return NULL;
 }

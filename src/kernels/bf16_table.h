@@ -16,10 +16,16 @@ static inline int glk_bf16_table_act(glk_act act) {
 }
 
 /* act's table of 65536 entries, made on the first request (thread-safe,
- * about 0.1 ms; 256 KiB each, static), or NULL where act has none or the
+ * under a millisecond; 256 KiB each, static), or NULL where act has none or the
  * build has no kernel that reads one (no x86 SIMD). Entry i is the f32
  * kernels' act(g) at v = 1 for g the bf16 number with bits i, or NaN where
  * that is not a normal number. */
 const float *glk__bf16_act_table(glk_act act);
+
+/* The backward's: 65536 pairs (d, thr), d = act'(g) rounded to f32 from
+ * double, thr = 12 + 6 kappa with kappa = S / |act'(g)|, S the sum of the
+ * magnitudes of act''s terms (dg''s margin in f32 ULPs: glu_simd_screen.h);
+ * d is NaN where it is not a normal number or kappa is 1300 or more. */
+const float *glk__bf16_dact_table(glk_act act); /* 512 KiB, about 1.3 ms */
 
 #endif

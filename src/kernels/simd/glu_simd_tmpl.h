@@ -33,7 +33,7 @@
 typedef struct simd_consts {
   vf alpha_hi, alpha_lo; /* swiglu_oai's alpha as a float pair */
   vf limit, neg_limit;
-  const float *bf16_table; /* glk_ukernel_params.bf16_act_table */
+  const float *bf16_table, *bf16_dtable; /* glk_ukernel_params.bf16_*_table */
 } simd_consts;
 
 GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
@@ -45,6 +45,7 @@ GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
   k.limit = vf_set1((float)p->limit);
   k.neg_limit = vf_set1(-(float)p->limit);
   k.bf16_table = p->bf16_act_table;
+  k.bf16_dtable = p->bf16_dact_table;
   return k;
 }
 
@@ -486,15 +487,17 @@ GLK_VINLINE int v_forward_f32_n(glk_act act, vf v, vf g, const simd_consts *k, i
 }
 /* The backward likewise (acc: the outputs are added to; bf16 then skips
  * its first pass) */
-GLK_VINLINE void v_backward_f32(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
-                                vf *dv, vf *dg) {
+GLK_VINLINE int v_backward_f32(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
+                               vf *dv, vf *dg) {
   (void)acc;
   v_backward(act, v, g, dy, k, dv, dg);
+  return 0;
 }
-GLK_VINLINE void v_backward_f16(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
-                                vf *dv, vf *dg) {
+GLK_VINLINE int v_backward_f16(glk_act act, vf v, vf g, vf dy, const simd_consts *k, int acc,
+                               vf *dv, vf *dg) {
   (void)acc;
   v_backward(act, v, g, dy, k, dv, dg);
+  return 0;
 }
 
 /* ---- storage: W elements of each dtype in and out of f32 vectors ---------- */
@@ -805,10 +808,12 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
       }                                                                              \
       /* dv, dg may be v, g: every load comes before the stores */                  \
       vf a, b;                                                                       \
-      v_backward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), ldh_##DT(dy + i), &k, acc, &a, &b); \
+      /* normal: every lane known normal (bf16's table pass; never with acc) */     \
+      const int normal = v_backward_##DT(ACT_ENUM, ldh_##DT(v + i), ldh_##DT(g + i), \
+                                         ldh_##DT(dy + i), &k, acc, &a, &b);         \
       if (acc) a = vf_add(ldh_##DT(dv + i), a), b = vf_add(ldh_##DT(dg + i), b);     \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt, 0);            \
-      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt, 0);            \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dv + i, a, nt, normal);       \
+      GLK_PASTE(puth_##DT##_##ACT##__, GLK_ISA_SUFFIX)(dg + i, b, nt, normal);       \
     }                                                                                \
     if (nt) vf_stream_fence();                                                       \
     if (i < n)                                                                       \

@@ -68,6 +68,18 @@ GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
 GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
   return _mm256_i32gather_ps(t, _mm256_srli_epi32(_mm256_castps_si256(x), 16), 4);
 }
+/* The same from a table of pairs (t[2i], t[2i + 1]) into *a and *b: two
+ * gathers of 4 64-bit entries, then the halves sorted out */
+GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
+  const __m256i i = _mm256_srli_epi32(_mm256_castps_si256(x), 16);
+  const double *d = (const double *)(const void *)t;
+  const __m256 lo = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_castsi256_si128(i), 8));
+  const __m256 hi = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_extracti128_si256(i, 1), 8));
+  /* per 128-bit half: lo's two pairs, then hi's; lanes 0 1 4 5 2 3 6 7 */
+  const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  *a = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)), order);
+  *b = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)), order);
+}
 
 GLK_VINLINE vf vf_round(vf x) {
   return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
