@@ -257,28 +257,44 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * A smaller v (rare: a branch) is scaled by 2^64 first and y by 2^-64
  * last, exact unless y is subnormal, where that is the one rounding at y's
  * precision.
+ *
+ * one_div: y = v (inv + lo) rounded once instead, inv = 1/dh rounded and lo
+ * = inv (1 - inv (dh + dl)) its correction, so one division where the
+ * quotient took two: a division holds the divider about ten times as long
+ * as an FMA its port, and on the Intel Xeon of bench/RESULTS-cpu.md the two
+ * made f32 glu forward divider-bound (in cache 0.56 -> 0.50 ns an element).
+ * Right only while v lo (about y 2^-24) keeps its bits: callers take it
+ * where |y| > 2^-100 (on 16M random lanes there it gave the quotient's bits
+ * but in 2, one each way, both within the same error).
  */
-GLK_VINLINE vf v_glu_core(vf v, vf gc) {
+GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
   const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
   const vf2 e = v_fexp_value(&p);
   const vf one = v1();
   const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
   const vf dh = vf_add(big, small);
   const vf dl = vf_add(vf_sub(small, vf_sub(dh, big)), e.lo); /* 1 + E = dh + dl */
-  const vf q = vf_div(v, dh), inv = vf_div(one, dh);
+  const vf inv = vf_div(one, dh);
+  if (one_div) {
+    const vf rem = vf_fnma(inv, dl, vf_fnma(inv, dh, one)); /* 1 - inv (dh + dl) */
+    return vf_fma(v, inv, vf_mul(v, vf_mul(inv, rem)));
+  }
+  const vf q = vf_div(v, dh);
   const vf r = vf_fnma(q, dl, vf_fnma(q, dh, v)); /* v - q (dh + dl) */
   return vf_fma(r, inv, q);
 }
 GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
-  return v_glu_core(v, vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f)));
+  return v_glu_core(v, vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f)), 0);
 }
-/* The lanes where v_glu_core(v, g) alone is y: |g| < 80 (no clamp, no
- * deep tail, not NaN) and 2^-64 < |v| < inf (finite, no tiny-v scaling).
+/* The lanes where v_glu_core(v, g, 1) alone is y: -55 < g < 80 (no clamp,
+ * no deep tail, not NaN) and 2^-20 < |v| < inf (finite, no tiny-v
+ * scaling), which keep |y| > 2^-20 / (1 + e^55) > 2^-100 as one_div needs.
  * Ordinary data has every lane there: one test instead of v_forward_fast's
  * three (its range, the tiny v, the deep tail), each a mask moved to a
  * general register and a branch, and no clamp. */
 GLK_VINLINE vm v_glu_plain_lanes(vf v, vf g) {
-  return vm_and(vf_lt(vf_abs(g), vf_set1(80.0f)), v_in(v, 0x1p-64f, INFINITY));
+  return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
+                v_in(v, 0x1p-20f, INFINITY));
 }
 GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf y = v_glu_fast_core(v, g);

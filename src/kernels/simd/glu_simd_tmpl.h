@@ -445,7 +445,7 @@ GLK_VINLINE void v_backward_exact(glk_act act, vf v, vf g, vf dy, const simd_con
 GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
   vm ok;
-  if (act == GLK_ACT_GLU && vm_all(v_glu_plain_lanes(v, g))) return v_glu_core(v, g);
+  if (act == GLK_ACT_GLU && vm_all(v_glu_plain_lanes(v, g))) return v_glu_core(v, g, 1);
   const int fast = v_forward_fast(act, v, g, k, &y, &ok);
   if (fast == 2) return y;
   if (!fast) return v_forward_exact(act, v, g, k);
