@@ -113,7 +113,7 @@ static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *sh
   /* the bf16 first passes' lookup tables (made on first use), for the
    * CPU's SIMD kernels (the reference ignores them) */
   if (k->dtype == GLK_DTYPE_BF16 && k->opt.device == GLK_DEVICE_CPU &&
-      k->opt.isa != GLK_ISA_SCALAR) {
+      (k->opt.isa == GLK_ISA_AUTO ? glk_default_isa() : k->opt.isa) != GLK_ISA_SCALAR) {
     k->params.bf16_act_table = glk__bf16_act_table(k->opt.act);
     if (k->backward) k->params.bf16_dact_table = glk__bf16_dact_table(k->opt.act);
   }

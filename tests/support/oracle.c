@@ -85,7 +85,10 @@ static long double dact_of(glk_act act, long double g, long double *scale) {
   *scale = 1.0L;
   if (isnan(g)) return g;
   switch (act) {
-    case GLK_ACT_GLU: return isinf(g) ? 0.0L : nonzero(sig(g) * sig(-g), 1.0L);
+    case GLK_ACT_GLU: /* one term: its own magnitude (docs/ACCURACY.md) */
+      if (isinf(g)) return 0.0L;
+      *scale = sig(g) * sig(-g);
+      return nonzero(*scale, 1.0L);
     case GLK_ACT_SWIGLU:
       *scale = isinf(g) ? 1.0L : sig(g) * (1.0L + fabsl(g) * sig(-g));
       return dx_sig(g, 1.0L);

@@ -569,6 +569,8 @@ static void oracle_d(glk_act act, double g, dorc *o) {
       d_sig_bounds(g, t, &Ra, &Rt);
       o->a = s, o->d = s * t, o->ra = Ra;
       o->Dd = 2 * fabs(o->d) * (Ra + Rt) + D_F;
+      o->T = o->d; /* one term (oracle.c) */
+      o->T_ld_zero = fabs(g) > D_LD_SIG_ZERO;
       return;
     }
     case GLK_ACT_SWIGLU:

@@ -263,9 +263,10 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * quotient took two: a division holds the divider about ten times as long
  * as an FMA its port, and on the Intel Xeon of bench/RESULTS-cpu.md the two
  * made f32 glu forward divider-bound (in cache 0.56 -> 0.50 ns an element).
- * Right only while v lo (about y 2^-24) keeps its bits: callers take it
- * where |y| > 2^-100 (on 16M random lanes there it gave the quotient's bits
- * but in 2, one each way, both within the same error).
+ * Right only while v lo (about y 2^-24) keeps its bits: v_forward takes
+ * it in the lanes of v_glu_plain_lanes, where |y| > 2^-100, in every
+ * vector (its bits differ from the quotient's in rare lanes: 2 in 16M
+ * random ones, one closer to the exact value each way).
  */
 GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
   const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);

@@ -126,9 +126,10 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
  * adds one: y' lies within 5 ULPs of y' of the exact value, v_forward's y
  * within 2 ULPs of y (4 of y'), so |y - y'| < 9 ULPs of y' and a margin of
  * GLK_TABLE_SCREEN_ULPS leaves no midpoint between them. T holds NaN
- * wherever act(g) is not a normal number (zero, subnormal, infinite, NaN
- * gates and the deep tails), so y' is NaN there and fails the test, as
- * does a y' that is not normal itself (zero, tiny or huge v).
+ * wherever act(g) is not a normal number (NaN gates, the deep tails, and
+ * but for glu zero, subnormal and infinite gates; glu's 0.5 and 1 there
+ * are exact), so y' is NaN there and fails the test, as does a y' that is
+ * not normal itself (zero, tiny or huge v).
  */
 #define GLK_TABLE_SCREEN_ULPS 16u
 
@@ -302,7 +303,7 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
                                  vf *dv, vf *dg) {
   vf a, b, num, den;
   vm ok;
-  if (glk_bf16_table_act(act) && k->bf16_dtable && !acc) {
+  if (glk_bf16_table_act(act) && k->bf16_table && k->bf16_dtable && !acc) {
     if (v_backward_bf16_table(v, g, dy, k->bf16_table, k->bf16_dtable, dv, dg)) return 1;
     v_backward(act, v, g, dy, k, dv, dg);
     return 0;

@@ -442,15 +442,27 @@ GLK_VINLINE void v_backward_exact(glk_act act, vf v, vf g, vf dy, const simd_con
 
 /* The fast path where every lane is in its range, else the general code in
  * the lanes outside it (glu_simd_fast.h). */
-GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
+GLK_VINLINE vf v_forward_general(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
   vm ok;
-  if (act == GLK_ACT_GLU && vm_all(v_glu_plain_lanes(v, g))) return v_glu_core(v, g, 1);
   const int fast = v_forward_fast(act, v, g, k, &y, &ok);
   if (fast == 2) return y;
   if (!fast) return v_forward_exact(act, v, g, k);
   if (vm_all(ok)) return y;
   return vf_select(ok, y, v_forward_exact(act, v, g, k));
+}
+
+GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
+  if (act == GLK_ACT_GLU) {
+    /* glu's plain lanes take v_glu_core's one division in every vector:
+     * its bits differ from the general code's in rare lanes, and a lane's
+     * bits may not depend on its neighbours (nor on the ISA's width) */
+    const vm plain = v_glu_plain_lanes(v, g);
+    const vf y = v_glu_core(v, g, 1);
+    if (vm_all(plain)) return y;
+    return vf_select(plain, y, v_forward_general(act, v, g, k));
+  }
+  return v_forward_general(act, v, g, k);
 }
 
 GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
