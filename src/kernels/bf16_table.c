@@ -14,9 +14,15 @@
 
 enum { GLK_BF16_PATTERNS = 1 << 16, GLK_TABLE_CHUNK = 1024 };
 
-static _Alignas(64) float glk_tables[GLK_ACT_COUNT][GLK_BF16_PATTERNS];
-static _Alignas(64) float glk_dtables[GLK_ACT_COUNT][2 * GLK_BF16_PATTERNS];
-static atomic_int glk_ready[GLK_ACT_COUNT], glk_dready[GLK_ACT_COUNT];
+/* The table variants are among the first five acts: a slot each (3.75 MiB) */
+#define GLK_TABLE_ACTS ((int)GLK_ACT_GEGLU_QUICK + 1)
+_Static_assert(GLK_ACT_GLU <= GLK_ACT_GEGLU_QUICK && GLK_ACT_SWIGLU <= GLK_ACT_GEGLU_QUICK &&
+                   GLK_ACT_GEGLU <= GLK_ACT_GEGLU_QUICK &&
+                   GLK_ACT_GEGLU_TANH <= GLK_ACT_GEGLU_QUICK,
+               "every table variant has a slot");
+static _Alignas(64) float glk_tables[GLK_TABLE_ACTS][GLK_BF16_PATTERNS];
+static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][2 * GLK_BF16_PATTERNS];
+static atomic_int glk_ready[GLK_TABLE_ACTS], glk_dready[GLK_TABLE_ACTS];
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Every bf16 gate pattern, `count` of them from `base`, as f32 */
@@ -103,7 +109,7 @@ static void glk_fill_d(glk_act act, float *t) {
 /* tables[act], made by fill once */
 static const float *glk_table(glk_act act, atomic_int *ready, float *table,
                               void (*fill)(glk_act, float *)) {
-  if ((unsigned)act >= GLK_ACT_COUNT || !glk_bf16_table_act(act)) return NULL;
+  if ((unsigned)act >= (unsigned)GLK_TABLE_ACTS || !glk_bf16_table_act(act)) return NULL;
   if (!atomic_load_explicit(&ready[act], memory_order_acquire)) {
     pthread_mutex_lock(&glk_table_lock);
     if (!atomic_load_explicit(&ready[act], memory_order_relaxed)) {
@@ -116,11 +122,11 @@ static const float *glk_table(glk_act act, atomic_int *ready, float *table,
 }
 
 const float *glk__bf16_act_table(glk_act act) {
-  return glk_table(act, glk_ready, glk_tables[(unsigned)act % GLK_ACT_COUNT], glk_fill);
+  return glk_table(act, glk_ready, glk_tables[(unsigned)act % (unsigned)GLK_TABLE_ACTS], glk_fill);
 }
 
 const float *glk__bf16_dact_table(glk_act act) {
-  return glk_table(act, glk_dready, glk_dtables[(unsigned)act % GLK_ACT_COUNT], glk_fill_d);
+  return glk_table(act, glk_dready, glk_dtables[(unsigned)act % (unsigned)GLK_TABLE_ACTS], glk_fill_d);
 }
 
 #else

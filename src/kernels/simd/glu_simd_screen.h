@@ -148,11 +148,15 @@ GLK_VINLINE int v_forward_bf16_table(vf v, vf g, const float *t, vf *y) {
  * all the range it needs. */
 GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
-  if (glk_bf16_table_act(act) && k->bf16_table) {
-    if (v_forward_bf16_table(v, g, k->bf16_table, y)) return 1;
+#ifdef GLK_VEC_HAS_TABLE
+  /* the table variants have no computed pass here (the API always passes
+   * their table to these kernels; without one they take the fast path) */
+  if (glk_bf16_table_act(act)) {
+    if (k->bf16_table && v_forward_bf16_table(v, g, k->bf16_table, y)) return 1;
     *y = v_forward(act, v, g, k);
     return 0;
   }
+#endif
   return v_forward_screen(act, v, g, k, 1, 16, 0.0f, 0.0f, y);
 }
 GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
@@ -303,11 +307,15 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
                                  vf *dv, vf *dg) {
   vf a, b, num, den;
   vm ok;
-  if (glk_bf16_table_act(act) && k->bf16_table && k->bf16_dtable && !acc) {
-    if (v_backward_bf16_table(v, g, dy, k->bf16_table, k->bf16_dtable, dv, dg)) return 1;
+#ifdef GLK_VEC_HAS_TABLE
+  if (glk_bf16_table_act(act)) { /* as the forward: no computed pass */
+    if (!acc && k->bf16_table && k->bf16_dtable &&
+        v_backward_bf16_table(v, g, dy, k->bf16_table, k->bf16_dtable, dv, dg))
+      return 1;
     v_backward(act, v, g, dy, k, dv, dg);
     return 0;
   }
+#endif
   if (!acc && v_backward_plain(act, v, g, dy, &a, &b, &num, &den, &ok)) {
     const uint32_t m = GLK_SCREEN_ULPS;
     const vf mf = vf_set1((float)m);
