@@ -7,15 +7,28 @@
 #include "dispatch/cpu_features.h"
 #include "dispatch/once.h"
 
-/* Filled by each ISA's translation unit (kernels/<isa>/). */
-void glk_simd_fill_avx2(glk_kernel_table *t);
-void glk_simd_fill_avx512(glk_kernel_table *t);
-void glk_simd_fill_avx512bf16(glk_kernel_table *t); /* bf16 kernels only */
-void glk_simd_fill_neon(glk_kernel_table *t);
-/* the f64 sigmoid family (kernels/<isa>/glu_<isa>_f64.c) */
-void glk_simd_fill_f64_avx2(glk_kernel_table *t);
-void glk_simd_fill_f64_avx512(glk_kernel_table *t);
-void glk_simd_fill_f64_neon(glk_kernel_table *t);
+/* Filled by each (ISA, dtype) translation unit: kernels/<isa>/glu_<isa>_<dtype>.c
+ * (f64: the sigmoid family only). */
+#define GLK_DECLARE_FILLS(isa)                        \
+  void glk_simd_fill_f32_##isa(glk_kernel_table *t);  \
+  void glk_simd_fill_f16_##isa(glk_kernel_table *t);  \
+  void glk_simd_fill_bf16_##isa(glk_kernel_table *t); \
+  void glk_simd_fill_f64_##isa(glk_kernel_table *t);  \
+  static void glk_simd_fill_##isa(glk_kernel_table *t) { \
+    glk_simd_fill_f32_##isa(t);                       \
+    glk_simd_fill_f16_##isa(t);                       \
+    glk_simd_fill_bf16_##isa(t);                      \
+    glk_simd_fill_f64_##isa(t);                       \
+  }
+#if defined(GLUKIT_HAVE_X86_SIMD)
+GLK_DECLARE_FILLS(avx2)
+GLK_DECLARE_FILLS(avx512)
+#endif
+#if defined(GLUKIT_HAVE_NEON)
+GLK_DECLARE_FILLS(neon)
+#endif
+/* bf16 kernels storing through VCVTNEPS2BF16, over avx512's */
+void glk_simd_fill_bf16_avx512bf16(glk_kernel_table *t);
 
 static glk_kernel_table glk_tables[GLK_ISA_COUNT];
 static int glk_available[GLK_ISA_COUNT];
@@ -48,15 +61,12 @@ static void glk_build_tables(void) {
 #if defined(GLUKIT_HAVE_X86_SIMD)
   glk_enable(GLK_ISA_AVX2, f->avx2, glk_simd_fill_avx2);
   glk_enable(GLK_ISA_AVX512, f->avx512, glk_simd_fill_avx512);
-  if (f->avx2) glk_simd_fill_f64_avx2(&glk_tables[GLK_ISA_AVX2]);
-  if (f->avx512) glk_simd_fill_f64_avx512(&glk_tables[GLK_ISA_AVX512]);
 #endif
 #if defined(GLUKIT_HAVE_AVX512BF16)
-  if (f->avx512 && f->avx512_bf16) glk_simd_fill_avx512bf16(&glk_tables[GLK_ISA_AVX512]);
+  if (f->avx512 && f->avx512_bf16) glk_simd_fill_bf16_avx512bf16(&glk_tables[GLK_ISA_AVX512]);
 #endif
 #if defined(GLUKIT_HAVE_NEON)
   glk_enable(GLK_ISA_NEON, f->neon, glk_simd_fill_neon);
-  if (f->neon) glk_simd_fill_f64_neon(&glk_tables[GLK_ISA_NEON]);
 #endif
   (void)f;
   /* GLUKIT_ISA may lower the default to another available ISA. */

@@ -1,9 +1,9 @@
 /*
  * The GLU family in f32 vectors, written once against the thin vector layer
  * (vec_<isa>.h, included first), and the microkernels built from it for
- * f32, f16 and bf16 storage. Included by one translation unit per ISA,
- * compiled with that ISA's flags; it defines glk_simd_fill_<isa>(), which
- * puts its kernels into a kernel table.
+ * f32, f16 and bf16 storage. Included by one translation unit per (ISA,
+ * dtype), compiled with that ISA's flags; it defines
+ * glk_simd_fill_<dtype>_<isa>(), which puts its kernels into a kernel table.
  *
  * Accuracy rules (the scalar reference, in double, is the oracle):
  * - every exp has an argument <= 0 (e^-|x|), so nothing overflows and
@@ -882,45 +882,38 @@ GLK_VINLINE size_t v_head2(const void *a, const void *b, size_t esize) {
                                                                     dx + 2 * i, &k, gf, acc); \
   }
 
-#define GLK_SIMD_F32(ACT, E) GLK_SIMD_KERNELS(f32, float, ACT, E)
-#define GLK_SIMD_F16(ACT, E) GLK_SIMD_KERNELS(f16, uint16_t, ACT, E)
-#define GLK_SIMD_BF16(ACT, E) GLK_SIMD_KERNELS(bf16, uint16_t, ACT, E)
-/* GLK_SIMD_ONLY_BF16: a unit that differs from its ISA's main one only in
- * the bf16 conversions builds and fills just the bf16 kernels. */
-#ifndef GLK_SIMD_ONLY_BF16
-GLK_SIMD_ACTS(GLK_SIMD_F32)
-GLK_SIMD_ACTS(GLK_SIMD_F16)
+/* Each translation unit builds one storage type's kernels (GLK_SIMD_DTYPE:
+ * f32, f16 or bf16), so that an ISA's kernels compile as several units in
+ * parallel; glk_simd_fill_<dtype>_<isa>() puts them into a table. */
+#ifndef GLK_SIMD_DTYPE
+#error "define GLK_SIMD_DTYPE (f32, f16 or bf16) before including glu_simd_tmpl.h"
 #endif
-GLK_SIMD_ACTS(GLK_SIMD_BF16)
+#define GLK_CTYPE_f32 float
+#define GLK_CTYPE_f16 uint16_t
+#define GLK_CTYPE_bf16 uint16_t
+#define GLK_DTYPE_ENUM_f32 GLK_DTYPE_F32
+#define GLK_DTYPE_ENUM_f16 GLK_DTYPE_F16
+#define GLK_DTYPE_ENUM_bf16 GLK_DTYPE_BF16
+/* one more expansion, so that GLK_SIMD_DTYPE reaches the ## as its value */
+#define GLK_SIMD_KERNELS_OF(DT, ACT, E) GLK_SIMD_KERNELS(DT, GLK_PASTE(GLK_CTYPE_, DT), ACT, E)
+#define GLK_SIMD_UNIT(ACT, E) GLK_SIMD_KERNELS_OF(GLK_SIMD_DTYPE, ACT, E)
+GLK_SIMD_ACTS(GLK_SIMD_UNIT)
 
-#ifdef GLK_SIMD_ONLY_BF16
-#define GLK_FILL_F32_F16(ACT, E)
-#else
-#define GLK_FILL_F32_F16(ACT, E)                                                \
-  t->set[GLK_DTYPE_F32][E] = (glk_kernel_set){                                  \
-      GLK_PASTE(glk_f32_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f32_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
-      GLK_PASTE(glk_f32_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f32_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
-      GLK_PASTE(glk_f32_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};          \
-  t->set[GLK_DTYPE_F16][E] = (glk_kernel_set){                                  \
-      GLK_PASTE(glk_f16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),           \
-      GLK_PASTE(glk_f16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                 \
-      GLK_PASTE(glk_f16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
-      GLK_PASTE(glk_f16_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};
-#endif
+#define GLK_SIMD_SET_OF(DT, ACT)                                                \
+  (glk_kernel_set) {                                                            \
+    GLK_PASTE(glk_##DT##_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                \
+        GLK_PASTE(glk_##DT##_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),      \
+        GLK_PASTE(glk_##DT##_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),            \
+        GLK_PASTE(glk_##DT##_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),      \
+        GLK_PASTE(glk_##DT##_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)        \
+  }
+#define GLK_SIMD_SET(DT, ACT) GLK_SIMD_SET_OF(DT, ACT)
 
-/* Puts this ISA's f32/f16/bf16 kernels into t (f64 keeps what t has). */
-void GLK_ISA_NAME(glk_simd_fill_)(glk_kernel_table *t) {
+/* Puts this unit's kernels into t (the other dtypes keep what t has). */
+void GLK_PASTE(GLK_PASTE(glk_simd_fill_, GLK_SIMD_DTYPE), GLK_PASTE(_, GLK_ISA_SUFFIX))(
+    glk_kernel_table *t) {
 #define GLK_FILL(ACT, E)                                                        \
-  GLK_FILL_F32_F16(ACT, E)                                                      \
-  t->set[GLK_DTYPE_BF16][E] = (glk_kernel_set){                                 \
-      GLK_PASTE(glk_bf16_##ACT##_fwd_ukernel__, GLK_ISA_SUFFIX),                \
-      GLK_PASTE(glk_bf16_##ACT##_fwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
-      GLK_PASTE(glk_bf16_##ACT##_bwd_ukernel__, GLK_ISA_SUFFIX),                \
-      GLK_PASTE(glk_bf16_##ACT##_bwd_pairs_ukernel__, GLK_ISA_SUFFIX),          \
-      GLK_PASTE(glk_bf16_##ACT##_fwd_rows_ukernel__, GLK_ISA_SUFFIX)};
+  t->set[GLK_PASTE(GLK_DTYPE_ENUM_, GLK_SIMD_DTYPE)][E] = GLK_SIMD_SET(GLK_SIMD_DTYPE, ACT);
   GLK_SIMD_ACTS(GLK_FILL)
 #undef GLK_FILL
 }

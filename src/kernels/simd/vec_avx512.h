@@ -12,7 +12,7 @@
 #include "kernels/simd/vinline.h"
 
 #define GLK_W 16
-#ifndef GLK_ISA_SUFFIX /* glu_avx512_bf16.c names its kernels __avx512bf16 */
+#ifndef GLK_ISA_SUFFIX /* glu_avx512bf16_bf16.c names its kernels __avx512bf16 */
 #define GLK_ISA_SUFFIX avx512
 #endif
 
@@ -148,7 +148,7 @@ GLK_VINLINE __m256i vf_bf16_bits_int(vf x) {
   return _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
 }
 #if defined(__AVX512BF16__)
-/* VCVTNEPS2BF16 (glu_avx512_bf16.c, entered where the CPU has AVX512_BF16):
+/* VCVTNEPS2BF16 (glu_avx512bf16_bf16.c, entered where the CPU has AVX512_BF16):
  * the same rounding to nearest even and the same quiet NaN in one
  * instruction, but subnormal inputs are flushed to zero, so a vector with a
  * subnormal lane (rare) takes the integer path: the bits are the same. */

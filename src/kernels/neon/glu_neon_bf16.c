@@ -1,0 +1,4 @@
+/* The bf16 GLU microkernels for neon: the shared template over its vector layer. */
+#define GLK_SIMD_DTYPE bf16
+#include "kernels/simd/vec_neon.h"
+#include "kernels/simd/glu_simd_tmpl.h"
