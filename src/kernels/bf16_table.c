@@ -21,7 +21,7 @@ _Static_assert(GLK_ACT_GLU <= GLK_ACT_GEGLU_QUICK && GLK_ACT_SWIGLU <= GLK_ACT_G
                    GLK_ACT_GEGLU_TANH <= GLK_ACT_GEGLU_QUICK,
                "every table variant has a slot");
 static _Alignas(64) float glk_tables[GLK_TABLE_ACTS][GLK_BF16_PATTERNS];
-static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][2 * GLK_BF16_PATTERNS];
+static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][3 * GLK_BF16_PATTERNS];
 static atomic_int glk_ready[GLK_TABLE_ACTS], glk_dready[GLK_TABLE_ACTS];
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -91,9 +91,12 @@ static double glk_dact(glk_act act, double g, double *kappa) {
 /* kappa below this: dg''s margin (12 + 6 kappa) stays under 8192 steps */
 #define GLK_KAPPA_MAX 1300.0
 
-/* act'(g) rounded to f32 from double (within half an ULP plus kappa 2^-52),
- * paired with dg''s margin 12 + 6 kappa (glu_simd_screen.h). */
+/* Pairs (T, D): T the forward's entry (made first), D = act'(g) rounded to
+ * f32 from double (within half an ULP plus kappa 2^-52); then dg''s margins
+ * 12 + 6 kappa (glu_simd_screen.h). */
 static void glk_fill_d(glk_act act, float *t) {
+  const float *fwd = glk_tables[(unsigned)act % (unsigned)GLK_TABLE_ACTS];
+  float *thr = t + 2 * GLK_BF16_PATTERNS;
   for (uint32_t i = 0; i < GLK_BF16_PATTERNS; i++) {
     const uint32_t bits = i << 16;
     float g;
@@ -101,8 +104,9 @@ static void glk_fill_d(glk_act act, float *t) {
     double kappa;
     const float d = (float)glk_dact(act, g, &kappa);
     const int keep = isnormal(d) && kappa < GLK_KAPPA_MAX; /* false for NaN */
-    t[2 * i] = keep ? d : NAN;
-    t[2 * i + 1] = keep ? (float)(12.0 + 6.0 * kappa) : 0.0f;
+    t[2 * i] = fwd[i];
+    t[2 * i + 1] = keep ? d : NAN;
+    thr[i] = keep ? (float)(12.0 + 6.0 * kappa) : 0.0f;
   }
 }
 
@@ -126,6 +130,7 @@ const float *glk__bf16_act_table(glk_act act) {
 }
 
 const float *glk__bf16_dact_table(glk_act act) {
+  if (!glk__bf16_act_table(act)) return NULL; /* its pairs copy the forward's entries */
   return glk_table(act, glk_dready, glk_dtables[(unsigned)act % (unsigned)GLK_TABLE_ACTS], glk_fill_d);
 }
 

@@ -22,10 +22,11 @@ static inline int glk_bf16_table_act(glk_act act) {
  * that is not a normal number. */
 const float *glk__bf16_act_table(glk_act act);
 
-/* The backward's: 65536 pairs (d, thr), d = act'(g) rounded to f32 from
- * double, thr = 12 + 6 kappa with kappa = S / |act'(g)|, S the sum of the
- * magnitudes of act''s terms (dg''s margin in f32 ULPs: glu_simd_screen.h);
- * d is NaN where it is not a normal number or kappa is 1300 or more. */
-const float *glk__bf16_dact_table(glk_act act); /* 512 KiB, about 1.3 ms */
+/* The backward's: 65536 pairs (T, D), T the forward table's entry and
+ * D = act'(g) rounded to f32 from double, NaN where it is not a normal
+ * number or kappa is 1300 or more; then 65536 margins thr = 12 + 6 kappa,
+ * kappa = S / |act'(g)| with S the sum of the magnitudes of act''s terms
+ * (dg''s margin in f32 ULPs: glu_simd_screen.h; glu's kappa is 1). */
+const float *glk__bf16_dact_table(glk_act act); /* 768 KiB, about 1.3 ms */
 
 #endif

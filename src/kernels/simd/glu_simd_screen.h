@@ -262,8 +262,9 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
 /*
  * The backward's table pass, for the forward's table variants (x86): dv' =
  * dy T[g] as the forward's y' (margin GLK_TABLE_SCREEN_ULPS), and dg' =
- * (dy v) D[g], D = act'(g) rounded to f32 from double, gathered with its
- * margin thr = 12 + 6 kappa (src/kernels/bf16_table.h).
+ * (dy v) D[g], D = act'(g) rounded to f32 from double, T and D gathered
+ * as one pair; dg''s margin thr = 12 + 6 kappa from a second table, but
+ * for glu, whose kappa is 1 (src/kernels/bf16_table.h).
  *
  * Why dg''s margin suffices (ULPs of dg', u = 2^-24 relative): D is within
  * half an ULP of act'(g) (u relative; double's own error, kappa 2^-52, is
@@ -282,20 +283,26 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  * Where the pass holds, every lane is normal: the stores skip their
  * subnormal test (5 to 7% at 256x4096).
  */
-GLK_VINLINE int v_backward_bf16_table(vf v, vf g, vf dy, const float *t, const float *dt, vf *dv,
+#define GLK_TABLE_GLU_DG_ULPS 18u /* glu: kappa = 1, so thr = 12 + 6 */
+
+GLK_VINLINE int v_backward_bf16_table(glk_act act, vf v, vf g, vf dy, const float *dt, vf *dv,
                                       vf *dg) {
 #ifdef GLK_VEC_HAS_TABLE
-  const uint32_t m = GLK_TABLE_SCREEN_ULPS;
-  vf d, thr;
-  vf_table2_bf16(dt, g, &d, &thr);
-  *dv = vf_mul(dy, vf_table_bf16(t, g));
+  const uint32_t m = GLK_TABLE_SCREEN_ULPS, mg = GLK_TABLE_GLU_DG_ULPS;
+  vf t, d;
+  vf_table2_bf16(dt, g, &t, &d); /* one lookup for both */
+  *dv = vf_mul(dy, t);
   *dg = vf_mul(vf_mul(dy, v), d);
   vm ok = vm_and(vf_normal(*dv), vf_normal(*dg));
   ok = vm_and(ok, vf_bits_gt(*dv, m - 0x8000u, 0xffffu, 2 * m));
-  ok = vm_and(ok, vf_bits_far(*dg, 0xffffu, 0x8000u, thr));
+  if (act == GLK_ACT_GLU) /* its margin is a constant: no second lookup */
+    ok = vm_and(ok, vf_bits_gt(*dg, mg - 0x8000u, 0xffffu, 2 * mg));
+  else
+    ok = vm_and(ok, vf_bits_far(*dg, 0xffffu, 0x8000u,
+                                vf_table_bf16(dt + 2 * (1 << 16), g)));
   return vm_all(ok);
 #else
-  (void)v, (void)g, (void)dy, (void)t, (void)dt, (void)dv, (void)dg;
+  (void)act, (void)v, (void)g, (void)dy, (void)dt, (void)dv, (void)dg;
   return 0;
 #endif
 }
@@ -309,8 +316,7 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
   vm ok;
 #ifdef GLK_VEC_HAS_TABLE
   if (glk_bf16_table_act(act)) { /* as the forward: no computed pass */
-    if (!acc && k->bf16_table && k->bf16_dtable &&
-        v_backward_bf16_table(v, g, dy, k->bf16_table, k->bf16_dtable, dv, dg))
+    if (!acc && k->bf16_dtable && v_backward_bf16_table(act, v, g, dy, k->bf16_dtable, dv, dg))
       return 1;
     v_backward(act, v, g, dy, k, dv, dg);
     return 0;
