@@ -268,7 +268,8 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * vector (its bits differ from the quotient's in rare lanes: 2 in 16M
  * random ones, one closer to the exact value each way).
  */
-GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
+GLK_VINLINE vf v_glu_core_w(vf2 w, int has_lo, vf gc, int one_div) {
+  const vf v = w.hi;
   const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
   const vf2 e = v_fexp_value(&p);
   const vf one = v1();
@@ -278,11 +279,16 @@ GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
   const vf inv = vf_div(one, dh);
   if (one_div) {
     const vf rem = vf_fnma(inv, dl, vf_fnma(inv, dh, one)); /* 1 - inv (dh + dl) */
-    return vf_fma(v, inv, vf_mul(v, vf_mul(inv, rem)));
+    vf c = vf_mul(v, vf_mul(inv, rem));
+    if (has_lo) c = vf_fma(w.lo, inv, c);
+    return vf_fma(v, inv, c);
   }
   const vf q = vf_div(v, dh);
   const vf r = vf_fnma(q, dl, vf_fnma(q, dh, v)); /* v - q (dh + dl) */
   return vf_fma(r, inv, q);
+}
+GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
+  return v_glu_core_w(vf2_make(v, v0()), 0, gc, one_div);
 }
 GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
   return v_glu_core(v, vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f)), 0);
@@ -296,6 +302,17 @@ GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
 GLK_VINLINE vm v_glu_plain_lanes(vf v, vf g) {
   return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
                 v_in(v, 0x1p-20f, INFINITY));
+}
+/*
+ * swiglu's forward the same way: y = x / (1 + E), x = v g carried exactly as
+ * hi + lo, one division (v_glu_core_w). Its lanes: -55 < g < 80 as glu's,
+ * and 2^-20 < |x| < inf, so |y| > 2^-100 and x's low part is exact. The
+ * sigmoid in hi + lo, its select on the sign of g and the product's
+ * ordering (v_fast_xsig) are not needed: 1 + E holds both sides.
+ */
+GLK_VINLINE vm v_swiglu_plain_lanes(vf xh, vf g) {
+  return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
+                v_in(xh, 0x1p-20f, INFINITY));
 }
 GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf y = v_glu_fast_core(v, g);

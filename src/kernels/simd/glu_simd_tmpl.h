@@ -462,6 +462,13 @@ GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
     if (vm_all(plain)) return y;
     return vf_select(plain, y, v_forward_general(act, v, g, k));
   }
+  if (act == GLK_ACT_SWIGLU) { /* likewise, x = v g as hi + lo */
+    const vf2 x = vf2_mul11(v, g);
+    const vm plain = v_swiglu_plain_lanes(x.hi, g);
+    const vf y = v_glu_core_w(x, 1, g, 1);
+    if (vm_all(plain)) return y;
+    return vf_select(plain, y, v_forward_general(act, v, g, k));
+  }
   return v_forward_general(act, v, g, k);
 }
 
