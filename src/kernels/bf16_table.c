@@ -14,14 +14,16 @@
 
 enum { GLK_BF16_PATTERNS = 1 << 16, GLK_TABLE_CHUNK = 1024 };
 
-/* The table variants are among the first five acts: a slot each (3.75 MiB) */
+/* The table variants are the first five acts: a slot each (256 KiB
+ * forward, 768 KiB backward: 5 MiB in all) */
 #define GLK_TABLE_ACTS ((int)GLK_ACT_GEGLU_QUICK + 1)
 _Static_assert(GLK_ACT_GLU <= GLK_ACT_GEGLU_QUICK && GLK_ACT_SWIGLU <= GLK_ACT_GEGLU_QUICK &&
                    GLK_ACT_GEGLU <= GLK_ACT_GEGLU_QUICK &&
                    GLK_ACT_GEGLU_TANH <= GLK_ACT_GEGLU_QUICK,
                "every table variant has a slot");
 static _Alignas(64) float glk_tables[GLK_TABLE_ACTS][GLK_BF16_PATTERNS];
-static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][3 * GLK_BF16_PATTERNS];
+static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][GLK_BF16_DMARGINS + GLK_BF16_PATTERNS];
+_Static_assert(GLK_BF16_DMARGINS == 2 * GLK_BF16_PATTERNS, "the margins follow the pairs");
 static atomic_int glk_ready[GLK_TABLE_ACTS], glk_dready[GLK_TABLE_ACTS];
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -96,7 +98,7 @@ static double glk_dact(glk_act act, double g, double *kappa) {
  * 12 + 6 kappa (glu_simd_screen.h). */
 static void glk_fill_d(glk_act act, float *t) {
   const float *fwd = glk_tables[(unsigned)act % (unsigned)GLK_TABLE_ACTS];
-  float *thr = t + 2 * GLK_BF16_PATTERNS;
+  float *thr = t + GLK_BF16_DMARGINS;
   for (uint32_t i = 0; i < GLK_BF16_PATTERNS; i++) {
     const uint32_t bits = i << 16;
     float g;

@@ -28,5 +28,7 @@ const float *glk__bf16_act_table(glk_act act);
  * kappa = S / |act'(g)| with S the sum of the magnitudes of act''s terms
  * (dg''s margin in f32 ULPs: glu_simd_screen.h; glu's kappa is 1). */
 const float *glk__bf16_dact_table(glk_act act); /* 768 KiB, about 1.3 ms */
+/* where in it the margins begin (floats) */
+#define GLK_BF16_DMARGINS (2 * 65536)
 
 #endif

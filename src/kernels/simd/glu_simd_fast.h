@@ -267,6 +267,11 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * it in the lanes of v_glu_plain_lanes, where |y| > 2^-100, in every
  * vector (its bits differ from the quotient's in rare lanes: 2 in 16M
  * random ones, one closer to the exact value each way).
+ *
+ * v_glu_core_w takes the numerator as w.hi + w.lo (has_lo: swiglu's exact
+ * v g, below); w.lo inv joins the correction, which the same |y| > 2^-100
+ * keeps clear of the subnormals (a term that does go subnormal there is
+ * under 2^-48 of y).
  */
 GLK_VINLINE vf v_glu_core_w(vf2 w, int has_lo, vf gc, int one_div) {
   const vf v = w.hi;

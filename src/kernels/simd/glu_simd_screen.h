@@ -299,7 +299,7 @@ GLK_VINLINE int v_backward_bf16_table(glk_act act, vf v, vf g, vf dy, const floa
     ok = vm_and(ok, vf_bits_gt(*dg, mg - 0x8000u, 0xffffu, 2 * mg));
   else
     ok = vm_and(ok, vf_bits_far(*dg, 0xffffu, 0x8000u,
-                                vf_table_bf16(dt + 2 * (1 << 16), g)));
+                                vf_table_bf16(dt + GLK_BF16_DMARGINS, g)));
   return vm_all(ok);
 #else
   (void)act, (void)v, (void)g, (void)dy, (void)dt, (void)dv, (void)dg;
