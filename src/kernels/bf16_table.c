@@ -25,6 +25,8 @@ static _Alignas(64) float glk_tables[GLK_TABLE_ACTS][GLK_BF16_PATTERNS];
 static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][GLK_BF16_DMARGINS + GLK_BF16_PATTERNS];
 _Static_assert(GLK_BF16_DMARGINS == 2 * GLK_BF16_PATTERNS, "the margins follow the pairs");
 static atomic_int glk_ready[GLK_TABLE_ACTS], glk_dready[GLK_TABLE_ACTS];
+/* act's slot (any act in range: glk_table turns away the others) */
+static unsigned glk_slot(glk_act act) { return (unsigned)act % (unsigned)GLK_TABLE_ACTS; }
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Every bf16 gate pattern, `count` of them from `base`, as f32 */
@@ -97,7 +99,7 @@ static double glk_dact(glk_act act, double g, double *kappa) {
  * f32 from double (within half an ULP plus kappa 2^-52); then dg''s margins
  * 12 + 6 kappa (glu_simd_screen.h). */
 static void glk_fill_d(glk_act act, float *t) {
-  const float *fwd = glk_tables[(unsigned)act % (unsigned)GLK_TABLE_ACTS];
+  const float *fwd = glk_tables[glk_slot(act)];
   float *thr = t + GLK_BF16_DMARGINS;
   for (uint32_t i = 0; i < GLK_BF16_PATTERNS; i++) {
     const uint32_t bits = i << 16;
@@ -128,12 +130,12 @@ static const float *glk_table(glk_act act, atomic_int *ready, float *table,
 }
 
 const float *glk__bf16_act_table(glk_act act) {
-  return glk_table(act, glk_ready, glk_tables[(unsigned)act % (unsigned)GLK_TABLE_ACTS], glk_fill);
+  return glk_table(act, glk_ready, glk_tables[glk_slot(act)], glk_fill);
 }
 
 const float *glk__bf16_dact_table(glk_act act) {
   if (!glk__bf16_act_table(act)) return NULL; /* its pairs copy the forward's entries */
-  return glk_table(act, glk_dready, glk_dtables[(unsigned)act % (unsigned)GLK_TABLE_ACTS], glk_fill_d);
+  return glk_table(act, glk_dready, glk_dtables[glk_slot(act)], glk_fill_d);
 }
 
 #else

@@ -298,26 +298,19 @@ GLK_VINLINE vf v_glu_core(vf v, vf gc, int one_div) {
 GLK_VINLINE vf v_glu_fast_core(vf v, vf g) {
   return v_glu_core(v, vf_min_c(vf_max_c(g, vf_set1(-87.0f)), vf_set1(87.0f)), 0);
 }
-/* The lanes where v_glu_core(v, g, 1) alone is y: -55 < g < 80 (no clamp,
- * no deep tail, not NaN) and 2^-20 < |v| < inf (finite, no tiny-v
+/* The lanes where v_glu_core_w(w, .., g, 1) alone is y: -55 < g < 80 (no
+ * clamp, no deep tail, not NaN) and 2^-20 < |w| < inf (finite, no tiny-v
  * scaling), which keep |y| > 2^-20 / (1 + e^55) > 2^-100 as one_div needs.
- * Ordinary data has every lane there: one test instead of v_forward_fast's
- * three (its range, the tiny v, the deep tail), each a mask moved to a
- * general register and a branch, and no clamp. */
-GLK_VINLINE vm v_glu_plain_lanes(vf v, vf g) {
+ * w is glu's v, or swiglu's x = v g carried exactly as hi + lo (exact
+ * there: |x| > 2^-20 keeps its low part clear of the subnormals), whose
+ * forward is then glu's with x for v: no sigmoid in hi + lo, no select on
+ * g's sign, no ordering of the product (v_fast_xsig). Ordinary data has
+ * every lane there: one test instead of v_forward_fast's three (its range,
+ * the tiny v, the deep tail), each a mask moved to a general register and
+ * a branch, and no clamp. */
+GLK_VINLINE vm v_glu_plain_lanes(vf w, vf g) {
   return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
-                v_in(v, 0x1p-20f, INFINITY));
-}
-/*
- * swiglu's forward the same way: y = x / (1 + E), x = v g carried exactly as
- * hi + lo, one division (v_glu_core_w). Its lanes: -55 < g < 80 as glu's,
- * and 2^-20 < |x| < inf, so |y| > 2^-100 and x's low part is exact. The
- * sigmoid in hi + lo, its select on the sign of g and the product's
- * ordering (v_fast_xsig) are not needed: 1 + E holds both sides.
- */
-GLK_VINLINE vm v_swiglu_plain_lanes(vf xh, vf g) {
-  return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
-                v_in(xh, 0x1p-20f, INFINITY));
+                v_in(w, 0x1p-20f, INFINITY));
 }
 GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf y = v_glu_fast_core(v, g);

@@ -453,19 +453,15 @@ GLK_VINLINE vf v_forward_general(glk_act act, vf v, vf g, const simd_consts *k) 
 }
 
 GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
-  if (act == GLK_ACT_GLU) {
-    /* glu's plain lanes take v_glu_core's one division in every vector:
-     * its bits differ from the general code's in rare lanes, and a lane's
-     * bits may not depend on its neighbours (nor on the ISA's width) */
-    const vm plain = v_glu_plain_lanes(v, g);
-    const vf y = v_glu_core(v, g, 1);
-    if (vm_all(plain)) return y;
-    return vf_select(plain, y, v_forward_general(act, v, g, k));
-  }
-  if (act == GLK_ACT_SWIGLU) { /* likewise, x = v g as hi + lo */
-    const vf2 x = vf2_mul11(v, g);
-    const vm plain = v_swiglu_plain_lanes(x.hi, g);
-    const vf y = v_glu_core_w(x, 1, g, 1);
+  if (act == GLK_ACT_GLU || act == GLK_ACT_SWIGLU) {
+    /* their plain lanes take v_glu_core_w's one division in every vector
+     * (swiglu's numerator v g as hi + lo): its bits differ from the
+     * general code's in rare lanes, and a lane's bits may not depend on
+     * its neighbours (nor on the ISA's width) */
+    const int swiglu = act == GLK_ACT_SWIGLU;
+    const vf2 w = swiglu ? vf2_mul11(v, g) : vf2_make(v, v0());
+    const vm plain = v_glu_plain_lanes(w.hi, g);
+    const vf y = v_glu_core_w(w, swiglu, g, 1);
     if (vm_all(plain)) return y;
     return vf_select(plain, y, v_forward_general(act, v, g, k));
   }
