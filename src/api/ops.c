@@ -12,7 +12,7 @@
 #include "api/validate.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/threads.h"
-#include "kernels/bf16_table.h"
+#include "kernels/gate_table.h"
 #include "plan/walk.h"
 #ifdef GLUKIT_HAVE_CUDA
 #include "cuda/glk_cuda.h"
@@ -110,12 +110,13 @@ static glk_status glk_call_start(glk_call *k, const glk_options *options, int ba
 /* The walk over `shape` (Y's index space) with `nops` operands. */
 static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *shape) {
   k->dtype = k->c[0].t->dtype;
-  /* the bf16 first passes' lookup tables (made on first use), for the
-   * CPU's SIMD kernels (the reference ignores them) */
-  if (k->dtype == GLK_DTYPE_BF16 && k->opt.device == GLK_DEVICE_CPU &&
+  /* the 16-bit types' first passes' lookup tables (made on first use),
+   * for the CPU's SIMD kernels (the reference ignores them) */
+  if ((k->dtype == GLK_DTYPE_BF16 || k->dtype == GLK_DTYPE_F16) &&
+      k->opt.device == GLK_DEVICE_CPU &&
       (k->opt.isa == GLK_ISA_AUTO ? glk_default_isa() : k->opt.isa) != GLK_ISA_SCALAR) {
-    k->params.bf16_act_table = glk__bf16_act_table(k->opt.act);
-    if (k->backward) k->params.bf16_dact_table = glk__bf16_dact_table(k->opt.act);
+    k->params.act_table = glk__gate_table(k->dtype, k->opt.act);
+    if (k->backward) k->params.dact_table = glk__gate_dtable(k->dtype, k->opt.act);
   }
   glk_walk_init(&k->w, nops, k->c[0].esize, rank, shape);
 }

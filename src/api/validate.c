@@ -75,7 +75,7 @@ glk_status glk__read_options(const glk_options *in, glk_options *opt,
   params->limit = opt->limit;
   params->accumulate = opt->accumulate != 0;
   params->gate_first = opt->gate == GLK_GATE_FIRST;
-  params->bf16_act_table = params->bf16_dact_table = NULL;
+  params->act_table = params->dact_table = NULL;
   return GLK_OK;
 }
 

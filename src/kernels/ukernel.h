@@ -21,11 +21,11 @@ typedef struct glk_ukernel_params {
   int gate_first; /* pairs kernels: member 0 of each pair is the gate */
   int stream_stores; /* outputs far larger than the caches: kernels may
                         write them with non-temporal stores */
-  /* bf16: act(g) in f32 for every bf16 gate bit pattern, and for the
-   * backward act'(g) with its margin in pairs (the first passes' lookups,
-   * src/kernels/bf16_table.h), or NULL */
-  const float *bf16_act_table;
-  const float *bf16_dact_table;
+  /* bf16 and f16: act(g) in f32 for every gate bit pattern of the type,
+   * and for the backward act'(g) with its margin in pairs (the first
+   * passes' lookups, src/kernels/gate_table.h), or NULL */
+  const float *act_table;
+  const float *dact_table;
 } glk_ukernel_params;
 
 /* y[i] = v[i] * act(g[i]) for i < n. */

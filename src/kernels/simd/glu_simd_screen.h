@@ -114,12 +114,12 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
 }
 
 /*
- * With a table of act(g) for every bf16 gate (src/kernels/bf16_table.h: the
- * f32 fast path's value at v = 1, made once), the first pass is a lookup and
- * one product, y' = v T[g] (on x86 a gather). Intel Xeon, one thread: in
- * cache (64x1024) bf16 glu forward 0.48 -> 0.33 ns an element, geglu 0.85
- * -> 0.42; at 8192x28672 glu 54% -> 80% of the stream, geglu 33% -> 76%
- * (bench/RESULTS-cpu.md).
+ * With a table of act(g) for every 16-bit gate (src/kernels/gate_table.h:
+ * the f32 fast path's value at v = 1, made once), the first pass is a
+ * lookup and one product, y' = v T[g] (on x86 a gather). Intel Xeon, one
+ * thread: in cache (64x1024) bf16 glu forward 0.48 -> 0.33 ns an element,
+ * geglu 0.85 -> 0.42; at 8192x28672 glu 54% -> 80% of the stream, geglu
+ * 33% -> 76% (bench/RESULTS-cpu.md).
  *
  * Why the bits are v_forward's: T is within 2 ULPs of act(g) (the f32 fast
  * path's tested bound), so relative 4 units of 2^-24, and the product
@@ -129,19 +129,49 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
  * wherever act(g) is not a normal number (NaN gates, the deep tails, and
  * but for glu zero, subnormal and infinite gates; glu's 0.5 and 1 there
  * are exact), so y' is NaN there and fails the test, as does a y' that is
- * not normal itself (zero, tiny or huge v).
+ * not normal itself (zero, tiny or huge v). f16 also needs y' inside
+ * 2^-14 < |y'| < 2^15, as for its computed pass below, and takes a margin
+ * just over the bound, 10: a lane then falls within it 20 times in 8192
+ * (bf16's: 32 in 65536), so about one 32-lane vector in thirteen takes
+ * v_forward. f16 forward, Intel Xeon, one thread, without -> with its
+ * table: in cache (1x65536) glu 19.9 -> 12.4 us, swiglu 21.0 -> 12.1,
+ * geglu 37.8 -> 14.7; at 8192x28672 glu 72 -> 60 ms, swiglu 80 -> 60,
+ * geglu 178 -> 65 (bench/RESULTS-cpu.md).
  */
 #define GLK_TABLE_SCREEN_ULPS 16u
+#define GLK_TABLE_SCREEN_ULPS_F16 10u
 
-GLK_VINLINE int v_forward_bf16_table(vf v, vf g, const float *t, vf *y) {
+/* The table passes' test: x more than m steps of its last bit from a
+ * rounding midpoint of the 16-bit type (f16: 1, else bf16), and in the
+ * range the argument covers (bf16: normal numbers; f16: its normal range
+ * below its top binade, as its computed pass's below) */
+GLK_VINLINE vm v_table_keep(vf x, int f16, uint32_t m) {
+  const uint32_t mid = f16 ? 0x1000u : 0x8000u;
+  const vm range = f16 ? v_in(x, 0x1p-14f, 0x1p15f) : vf_normal(x); /* false for NaN */
+  return vm_and(range, vf_bits_gt(x, m - mid, 2 * mid - 1, 2 * m));
+}
+
+/* y' = v T[g] where it decides the rounding to the 16-bit type (f16: 1,
+ * else bf16); 1 when it does in every lane */
+GLK_VINLINE int v_forward_table16(vf v, vf g, const float *t, int f16, vf *y) {
 #ifdef GLK_VEC_HAS_TABLE
-  const uint32_t m = GLK_TABLE_SCREEN_ULPS, mid = 0x8000u;
-  *y = vf_mul(v, vf_table_bf16(t, g));
-  return vm_all(vm_and(vf_normal(*y), vf_bits_gt(*y, m - mid, 2 * mid - 1, 2 * m)));
+  *y = vf_mul(v, vf_table16(t, g, f16));
+  return vm_all(v_table_keep(*y, f16, f16 ? GLK_TABLE_SCREEN_ULPS_F16 : GLK_TABLE_SCREEN_ULPS));
 #else
-  (void)v, (void)g, (void)t, (void)y;
+  (void)v, (void)g, (void)t, (void)f16, (void)y;
   return 0;
 #endif
+}
+
+/* The first pass of a 16-bit forward (f16: 1, else bf16), for the table
+ * variants: the lookup where there is a table, else none (the API always
+ * passes their table to these kernels; without one they take the fast
+ * path). 1 when *y is the pass's. */
+GLK_VINLINE int v_forward_by_table(glk_act act, vf v, vf g, const simd_consts *k, int f16,
+                                   vf *y) {
+  if (k->table && v_forward_table16(v, g, k->table, f16, y)) return 1;
+  *y = v_forward(act, v, g, k);
+  return 0;
 }
 
 /* bf16 keeps f32's exponent range: y' normal (v_forward_plain's ok) is
@@ -149,13 +179,7 @@ GLK_VINLINE int v_forward_bf16_table(vf v, vf g, const float *t, vf *y) {
 GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
 #ifdef GLK_VEC_HAS_TABLE
-  /* the table variants have no computed pass here (the API always passes
-   * their table to these kernels; without one they take the fast path) */
-  if (glk_bf16_table_act(act)) {
-    if (k->bf16_table && v_forward_bf16_table(v, g, k->bf16_table, y)) return 1;
-    *y = v_forward(act, v, g, k);
-    return 0;
-  }
+  if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 0, y);
 #endif
   return v_forward_screen(act, v, g, k, 1, 16, 0.0f, 0.0f, y);
 }
@@ -176,6 +200,9 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
  * tests/test_simd.c holds it to v_forward's bits over every f16 gate, as
  * bf16's. */
 GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
+#ifdef GLK_VEC_HAS_TABLE
+  if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 1, y);
+#endif
   return v_forward_screen(act, v, g, k, !nt, 13, 0x1p-14f, 0x1p15f, y);
 }
 GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
@@ -264,7 +291,7 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  * dy T[g] as the forward's y' (margin GLK_TABLE_SCREEN_ULPS), and dg' =
  * (dy v) D[g], D = act'(g) rounded to f32 from double, T and D gathered
  * as one pair; dg''s margin thr = 12 + 6 kappa from a second table, but
- * for glu, whose kappa is 1 (src/kernels/bf16_table.h).
+ * for glu, whose kappa is 1 (src/kernels/gate_table.h).
  *
  * Why dg''s margin suffices (ULPs of dg', u = 2^-24 relative): D is within
  * half an ULP of act'(g) (u relative; double's own error, kappa 2^-52, is
@@ -278,6 +305,14 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  * subnormal dy v times D (at most 1.13) that comes out normal is off by
  * at most 0.57 ULP of dg', within the slack.
  *
+ * f16 has no backward table pass: a lane falls within these margins 8
+ * times as often as in bf16 and swiglu's dg margin grows near its root
+ * at -1.28, in the bulk of N(0, 1) gates, so about one 32-lane vector in
+ * five fell back. In cache that still paid (1x65536, one thread: glu 31.5
+ * -> 28.4 us, geglu 68 -> 49), but at 8192x28672 only the GELUs gained
+ * (geglu 256 -> 218 ms) and the sigmoid family lost (glu 123 -> 131,
+ * swiglu 160 -> 175), even when its streaming loops kept the exact path.
+ *
  * Against the computed pass, Intel Xeon, 8192x28672, one thread, share of
  * the stream: glu 0.44 -> 0.63, swiglu 0.32 -> 0.55, geglu 0.20 -> 0.56.
  * Where the pass holds, every lane is normal: the stores skip their
@@ -285,21 +320,21 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  */
 #define GLK_TABLE_GLU_DG_ULPS 18u /* glu: kappa = 1, so thr = 12 + 6 */
 
+/* dv', dg' where they decide the rounding to bf16, from dt, the table of
+ * pairs and margins; 1 when they do in every lane */
 GLK_VINLINE int v_backward_bf16_table(glk_act act, vf v, vf g, vf dy, const float *dt, vf *dv,
                                       vf *dg) {
 #ifdef GLK_VEC_HAS_TABLE
-  const uint32_t m = GLK_TABLE_SCREEN_ULPS, mg = GLK_TABLE_GLU_DG_ULPS;
   vf t, d;
-  vf_table2_bf16(dt, g, &t, &d); /* one lookup for both */
+  vf_table2_16(dt, g, 0, &t, &d); /* one lookup for both */
   *dv = vf_mul(dy, t);
   *dg = vf_mul(vf_mul(dy, v), d);
-  vm ok = vm_and(vf_normal(*dv), vf_normal(*dg));
-  ok = vm_and(ok, vf_bits_gt(*dv, m - 0x8000u, 0xffffu, 2 * m));
+  vm ok = v_table_keep(*dv, 0, GLK_TABLE_SCREEN_ULPS);
   if (act == GLK_ACT_GLU) /* its margin is a constant: no second lookup */
-    ok = vm_and(ok, vf_bits_gt(*dg, mg - 0x8000u, 0xffffu, 2 * mg));
+    ok = vm_and(ok, v_table_keep(*dg, 0, GLK_TABLE_GLU_DG_ULPS));
   else
-    ok = vm_and(ok, vf_bits_far(*dg, 0xffffu, 0x8000u,
-                                vf_table_bf16(dt + GLK_BF16_DMARGINS, g)));
+    ok = vm_and(ok, vm_and(vf_normal(*dg), vf_bits_far(*dg, 0xffffu, 0x8000u,
+                                                       vf_table16(dt + GLK_GATE_DMARGINS, g, 0))));
   return vm_all(ok);
 #else
   (void)act, (void)v, (void)g, (void)dy, (void)dt, (void)dv, (void)dg;
@@ -315,8 +350,8 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
   vf a, b, num, den;
   vm ok;
 #ifdef GLK_VEC_HAS_TABLE
-  if (glk_bf16_table_act(act)) { /* as the forward: no computed pass */
-    if (!acc && k->bf16_dtable && v_backward_bf16_table(act, v, g, dy, k->bf16_dtable, dv, dg))
+  if (glk_gate_table_act(act)) { /* as the forward: no computed pass */
+    if (!acc && k->dtable && v_backward_bf16_table(act, v, g, dy, k->dtable, dv, dg))
       return 1;
     v_backward(act, v, g, dy, k, dv, dg);
     return 0;

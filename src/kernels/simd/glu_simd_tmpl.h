@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernels/bf16_table.h"
+#include "kernels/gate_table.h"
 #include "kernels/ukernel.h"
 
 #define GLK_PASTE_(a, b) a##b
@@ -33,7 +33,7 @@
 typedef struct simd_consts {
   vf alpha_hi, alpha_lo; /* swiglu_oai's alpha as a float pair */
   vf limit, neg_limit;
-  const float *bf16_table, *bf16_dtable; /* glk_ukernel_params.bf16_*_table */
+  const float *table, *dtable; /* glk_ukernel_params.act_table, dact_table */
 } simd_consts;
 
 GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
@@ -44,8 +44,8 @@ GLK_VINLINE simd_consts simd_consts_of(const glk_ukernel_params *p) {
   /* The clamp limit rounded to f32 (it is compared with f32 values). */
   k.limit = vf_set1((float)p->limit);
   k.neg_limit = vf_set1(-(float)p->limit);
-  k.bf16_table = p->bf16_act_table;
-  k.bf16_dtable = p->bf16_dact_table;
+  k.table = p->act_table;
+  k.dtable = p->dact_table;
   return k;
 }
 
@@ -487,8 +487,8 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
 }
 
 #include "kernels/simd/glu_simd_screen.h"
-/* The forward and backward per storage type: bf16 and f16 forwards screen
- * (glu_simd_screen.h), bf16's backward too */
+/* The forward and backward per storage type: the 16-bit types' first
+ * passes are in glu_simd_screen.h */
 GLK_VINLINE vf v_forward_f32(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward(act, v, g, k);
 }

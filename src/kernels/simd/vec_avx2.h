@@ -62,16 +62,21 @@ GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
       _mm256_cmpgt_epi32(_mm256_abs_epi32(_mm256_sub_epi32(b, _mm256_set1_epi32((int)mid))), t));
 }
 
-/* t[i], i the top 16 bits of each lane: for x a bf16 number held as f32,
- * the entry of its bf16 bit pattern (one gather) */
+/* The table index of x, a 16-bit float held as f32: its bit pattern (bf16:
+ * the top 16 bits; f16: converted back, exactly) */
+GLK_VINLINE __m256i vf_index16(vf x, int f16) {
+  if (f16) return _mm256_cvtepu16_epi32(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  return _mm256_srli_epi32(_mm256_castps_si256(x), 16);
+}
+/* t[i], i the bit pattern of x (vf_index16): one gather */
 #define GLK_VEC_HAS_TABLE 1
-GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
-  return _mm256_i32gather_ps(t, _mm256_srli_epi32(_mm256_castps_si256(x), 16), 4);
+GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
+  return _mm256_i32gather_ps(t, vf_index16(x, f16), 4);
 }
 /* The same from a table of pairs (t[2i], t[2i + 1]) into *a and *b: two
  * gathers of 4 64-bit entries, then the halves sorted out */
-GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
-  const __m256i i = _mm256_srli_epi32(_mm256_castps_si256(x), 16);
+GLK_VINLINE void vf_table2_16(const float *t, vf x, int f16, vf *a, vf *b) {
+  const __m256i i = vf_index16(x, f16);
   const double *d = (const double *)(const void *)t;
   const __m256 lo = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_castsi256_si128(i), 8));
   const __m256 hi = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_extracti128_si256(i, 1), 8));

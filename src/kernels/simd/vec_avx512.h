@@ -70,17 +70,22 @@ GLK_VINLINE vm vf_bits_far(vf x, uint32_t mask, uint32_t mid, vf thr) {
   return _mm512_cmpgt_epi32_mask(_mm512_abs_epi32(_mm512_sub_epi32(b, _mm512_set1_epi32((int)mid))), t);
 }
 
-/* t[i], i the top 16 bits of each lane: for x a bf16 number held as f32,
- * the entry of its bf16 bit pattern (one gather) */
+/* The table index of x, a 16-bit float held as f32: its bit pattern (bf16:
+ * the top 16 bits; f16: converted back, exactly) */
+GLK_VINLINE __m512i vf_index16(vf x, int f16) {
+  if (f16) return _mm512_cvtepu16_epi32(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  return _mm512_srli_epi32(_mm512_castps_si512(x), 16);
+}
+/* t[i], i the bit pattern of x (vf_index16): one gather */
 #define GLK_VEC_HAS_TABLE 1
-GLK_VINLINE vf vf_table_bf16(const float *t, vf x) {
-  return _mm512_i32gather_ps(_mm512_srli_epi32(_mm512_castps_si512(x), 16), t, 4);
+GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
+  return _mm512_i32gather_ps(vf_index16(x, f16), t, 4);
 }
 /* The same from a table of pairs (t[2i], t[2i + 1]) into *a and *b: two
  * gathers of 8 64-bit entries, cheaper than two of 16 32-bit ones (about
  * 1.7 against 4.8 ns a vector on the Intel Xeon), and two permutes */
-GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
-  const __m512i i = _mm512_srli_epi32(_mm512_castps_si512(x), 16);
+GLK_VINLINE void vf_table2_16(const float *t, vf x, int f16, vf *a, vf *b) {
+  const __m512i i = vf_index16(x, f16);
   const __m512 lo = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(i), t, 8));
   const __m512 hi = _mm512_castpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(i, 1), t, 8));
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);

@@ -1,4 +1,4 @@
-#include "kernels/bf16_table.h"
+#include "kernels/gate_table.h"
 
 #include <stddef.h>
 
@@ -11,45 +11,48 @@
 #include <string.h>
 
 #include "dispatch/dispatch.h"
+#include "kernels/convert.h"
 
-enum { GLK_BF16_PATTERNS = 1 << 16, GLK_TABLE_CHUNK = 1024 };
+enum { GLK_GATE_PATTERNS = 1 << 16, GLK_TABLE_CHUNK = 1024 };
 
-/* The table variants are the first five acts: a slot each (256 KiB
- * forward, 768 KiB backward: 5 MiB in all) */
+/* The table variants are the first five acts: a slot each, forward per
+ * 16-bit type (256 KiB), backward for bf16 (768 KiB): 6.25 MiB in all */
 #define GLK_TABLE_ACTS ((int)GLK_ACT_GEGLU_QUICK + 1)
+#define GLK_TABLE_DTYPES 2 /* bf16, f16 */
 _Static_assert(GLK_ACT_GLU <= GLK_ACT_GEGLU_QUICK && GLK_ACT_SWIGLU <= GLK_ACT_GEGLU_QUICK &&
                    GLK_ACT_GEGLU <= GLK_ACT_GEGLU_QUICK &&
                    GLK_ACT_GEGLU_TANH <= GLK_ACT_GEGLU_QUICK,
                "every table variant has a slot");
-static _Alignas(64) float glk_tables[GLK_TABLE_ACTS][GLK_BF16_PATTERNS];
-static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][GLK_BF16_DMARGINS + GLK_BF16_PATTERNS];
-_Static_assert(GLK_BF16_DMARGINS == 2 * GLK_BF16_PATTERNS, "the margins follow the pairs");
-static atomic_int glk_ready[GLK_TABLE_ACTS], glk_dready[GLK_TABLE_ACTS];
-/* act's slot (any act in range: glk_table turns away the others) */
-static unsigned glk_slot(glk_act act) { return (unsigned)act % (unsigned)GLK_TABLE_ACTS; }
+static _Alignas(64) float glk_tables[GLK_TABLE_DTYPES][GLK_TABLE_ACTS][GLK_GATE_PATTERNS];
+static _Alignas(64) float glk_dtables[GLK_TABLE_ACTS][GLK_GATE_DMARGINS + GLK_GATE_PATTERNS];
+_Static_assert(GLK_GATE_DMARGINS == 2 * GLK_GATE_PATTERNS, "the margins follow the pairs");
+static atomic_int glk_ready[GLK_TABLE_DTYPES][GLK_TABLE_ACTS];
+static atomic_int glk_dready[GLK_TABLE_ACTS];
 static pthread_mutex_t glk_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Every bf16 gate pattern, `count` of them from `base`, as f32 */
-static void glk_gates(uint32_t base, int count, float *g) {
-  for (int i = 0; i < count; i++) {
-    const uint32_t bits = (base + (uint32_t)i) << 16;
-    memcpy(&g[i], &bits, sizeof bits);
-  }
+/* The gate with bit pattern `bits` of the 16-bit type (f16 or bf16), as
+ * f32 (exact) */
+static float glk_gate_value(int f16, uint32_t bits) {
+  if (f16) return (float)glk_f16_to_double((uint16_t)bits);
+  const uint32_t b = bits << 16;
+  float g;
+  memcpy(&g, &b, sizeof g);
+  return g;
 }
 
-/* The default f32 forward kernel at v = 1 over every bf16 gate: within its
+/* The default f32 forward kernel at v = 1 over every gate: within its
  * tested 2-ULP bound of act(g) wherever the result is normal. */
-static void glk_fill(glk_act act, float *t) {
+static void glk_fill(int f16, glk_act act, float *t) {
   const glk_fwd_ukernel fwd = glk__kernels_for(GLK_ISA_AUTO)->set[GLK_DTYPE_F32][act].fwd;
   glk_ukernel_params p;
   memset(&p, 0, sizeof p);
   float one[GLK_TABLE_CHUNK], g[GLK_TABLE_CHUNK];
   for (int i = 0; i < GLK_TABLE_CHUNK; i++) one[i] = 1.0f;
-  for (uint32_t base = 0; base < GLK_BF16_PATTERNS; base += GLK_TABLE_CHUNK) {
-    glk_gates(base, GLK_TABLE_CHUNK, g);
+  for (uint32_t base = 0; base < GLK_GATE_PATTERNS; base += GLK_TABLE_CHUNK) {
+    for (int i = 0; i < GLK_TABLE_CHUNK; i++) g[i] = glk_gate_value(f16, base + (uint32_t)i);
     fwd(GLK_TABLE_CHUNK, one, g, t + base, &p);
   }
-  for (int i = 0; i < GLK_BF16_PATTERNS; i++)
+  for (int i = 0; i < GLK_GATE_PATTERNS; i++)
     if (!isnormal(t[i])) t[i] = NAN; /* y' = v NaN fails the first pass */
 }
 
@@ -95,16 +98,13 @@ static double glk_dact(glk_act act, double g, double *kappa) {
 /* kappa below this: dg''s margin (12 + 6 kappa) stays under 8192 steps */
 #define GLK_KAPPA_MAX 1300.0
 
-/* Pairs (T, D): T the forward's entry (made first), D = act'(g) rounded to
- * f32 from double (within half an ULP plus kappa 2^-52); then dg''s margins
- * 12 + 6 kappa (glu_simd_screen.h). */
-static void glk_fill_d(glk_act act, float *t) {
-  const float *fwd = glk_tables[glk_slot(act)];
-  float *thr = t + GLK_BF16_DMARGINS;
-  for (uint32_t i = 0; i < GLK_BF16_PATTERNS; i++) {
-    const uint32_t bits = i << 16;
-    float g;
-    memcpy(&g, &bits, sizeof g);
+/* bf16's pairs (T, D): T the forward's entry `fwd` (made first), D =
+ * act'(g) rounded to f32 from double (within half an ULP plus kappa
+ * 2^-52); then dg''s margins 12 + 6 kappa (glu_simd_screen.h). */
+static void glk_fill_d(glk_act act, const float *fwd, float *t) {
+  float *thr = t + GLK_GATE_DMARGINS;
+  for (uint32_t i = 0; i < GLK_GATE_PATTERNS; i++) {
+    const float g = glk_gate_value(0, i);
     double kappa;
     const float d = (float)glk_dact(act, g, &kappa);
     const int keep = isnormal(d) && kappa < GLK_KAPPA_MAX; /* false for NaN */
@@ -114,39 +114,51 @@ static void glk_fill_d(glk_act act, float *t) {
   }
 }
 
-/* tables[act], made by fill once */
-static const float *glk_table(glk_act act, atomic_int *ready, float *table,
-                              void (*fill)(glk_act, float *)) {
-  if ((unsigned)act >= (unsigned)GLK_TABLE_ACTS || !glk_bf16_table_act(act)) return NULL;
-  if (!atomic_load_explicit(&ready[act], memory_order_acquire)) {
+/* dt's slot (-1 for a type without tables) */
+static int glk_dtype_slot(glk_dtype dt) {
+  return dt == GLK_DTYPE_BF16 ? 0 : dt == GLK_DTYPE_F16 ? 1 : -1;
+}
+
+/* dt's table of act (backward: bf16's pairs and margins), made once */
+static const float *glk_table(glk_dtype dt, glk_act act, int backward) {
+  const int d = glk_dtype_slot(dt);
+  if (d < 0 || (backward && d != 0) || (unsigned)act >= (unsigned)GLK_TABLE_ACTS ||
+      !glk_gate_table_act(act))
+    return NULL;
+  atomic_int *ready = backward ? &glk_dready[act] : &glk_ready[d][act];
+  float *table = backward ? glk_dtables[act] : glk_tables[d][act];
+  if (!atomic_load_explicit(ready, memory_order_acquire)) {
     pthread_mutex_lock(&glk_table_lock);
-    if (!atomic_load_explicit(&ready[act], memory_order_relaxed)) {
-      fill(act, table);
-      atomic_store_explicit(&ready[act], 1, memory_order_release);
+    if (!atomic_load_explicit(ready, memory_order_relaxed)) {
+      if (backward)
+        glk_fill_d(act, glk_tables[d][act], table);
+      else
+        glk_fill(d == 1, act, table);
+      atomic_store_explicit(ready, 1, memory_order_release);
     }
     pthread_mutex_unlock(&glk_table_lock);
   }
   return table;
 }
 
-const float *glk__bf16_act_table(glk_act act) {
-  return glk_table(act, glk_ready, glk_tables[glk_slot(act)], glk_fill);
-}
+const float *glk__gate_table(glk_dtype dt, glk_act act) { return glk_table(dt, act, 0); }
 
-const float *glk__bf16_dact_table(glk_act act) {
-  if (!glk__bf16_act_table(act)) return NULL; /* its pairs copy the forward's entries */
-  return glk_table(act, glk_dready, glk_dtables[glk_slot(act)], glk_fill_d);
+const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
+  /* bf16's only (glu_simd_screen.h: why f16 has no backward table pass);
+   * its pairs copy the forward's entries */
+  if (!glk__gate_table(dt, act)) return NULL;
+  return glk_table(dt, act, 1);
 }
 
 #else
 
-const float *glk__bf16_act_table(glk_act act) {
-  (void)act;
+const float *glk__gate_table(glk_dtype dt, glk_act act) {
+  (void)dt, (void)act;
   return NULL;
 }
 
-const float *glk__bf16_dact_table(glk_act act) {
-  (void)act;
+const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
+  (void)dt, (void)act;
   return NULL;
 }
 
