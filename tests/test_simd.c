@@ -503,8 +503,8 @@ static void test_streaming_forms_match_cached(void **state) {
 }
 
 /*
- * The bf16 and f16 forwards decide most vectors from a plain evaluation
- * (glu_simd_screen.h); their bits must still be the f32 kernel's value
+ * The bf16 and f16 forwards decide most vectors from a table lookup or a
+ * plain evaluation (glu_simd_screen.h); their bits must still be the f32 kernel's value
  * rounded once to the 16-bit type. Every 16-bit gate pattern, against
  * values of ordinary size and values with any bits, for every variant and
  * ISA.

@@ -115,8 +115,10 @@ static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *sh
   if ((k->dtype == GLK_DTYPE_BF16 || k->dtype == GLK_DTYPE_F16) &&
       k->opt.device == GLK_DEVICE_CPU &&
       (k->opt.isa == GLK_ISA_AUTO ? glk_default_isa() : k->opt.isa) != GLK_ISA_SCALAR) {
-    k->params.act_table = glk__gate_table(k->dtype, k->opt.act);
-    if (k->backward) k->params.dact_table = glk__gate_dtable(k->dtype, k->opt.act);
+    if (k->backward) /* the backward reads its own pairs alone */
+      k->params.dact_table = glk__gate_dtable(k->dtype, k->opt.act);
+    else
+      k->params.act_table = glk__gate_table(k->dtype, k->opt.act);
   }
   glk_walk_init(&k->w, nops, k->c[0].esize, rank, shape);
 }

@@ -146,7 +146,7 @@ const float *glk__gate_table(glk_dtype dt, glk_act act) { return glk_table(dt, a
 const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
   /* bf16's only (glu_simd_screen.h: why f16 has no backward table pass);
    * its pairs copy the forward's entries */
-  if (!glk__gate_table(dt, act)) return NULL;
+  if (dt != GLK_DTYPE_BF16 || !glk__gate_table(dt, act)) return NULL;
   return glk_table(dt, act, 1);
 }
 

@@ -189,8 +189,9 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   return y;
 }
 
-/* f16 keeps 10 of f32's 23 mantissa bits and screens only in f16's normal
- * range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top binade,
+/* Without a table (swiglu_oai on x86; every variant on NEON) the f16
+ * forward's first pass is the computed one. f16 keeps 10 of f32's 23
+ * mantissa bits and screens only in f16's normal range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top binade,
  * where rounding may overflow at 65520, is left to v_forward, a simpler
  * bound than the midpoint test's). A lane in 128 lies within the margin
  * (2 x 32 of 8192 steps), so about a fifth of the 32-lane vectors of the
@@ -326,7 +327,7 @@ GLK_VINLINE int v_backward_bf16_table(glk_act act, vf v, vf g, vf dy, const floa
                                       vf *dg) {
 #ifdef GLK_VEC_HAS_TABLE
   vf t, d;
-  vf_table2_16(dt, g, 0, &t, &d); /* one lookup for both */
+  vf_table2_bf16(dt, g, &t, &d); /* one lookup for both */
   *dv = vf_mul(dy, t);
   *dg = vf_mul(vf_mul(dy, v), d);
   vm ok = v_table_keep(*dv, 0, GLK_TABLE_SCREEN_ULPS);

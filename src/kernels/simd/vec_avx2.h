@@ -73,10 +73,11 @@ GLK_VINLINE __m256i vf_index16(vf x, int f16) {
 GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
   return _mm256_i32gather_ps(t, vf_index16(x, f16), 4);
 }
-/* The same from a table of pairs (t[2i], t[2i + 1]) into *a and *b: two
+/* For bf16, the same from a table of pairs (t[2i], t[2i + 1]) into *a and
+ * *b: two
  * gathers of 4 64-bit entries, then the halves sorted out */
-GLK_VINLINE void vf_table2_16(const float *t, vf x, int f16, vf *a, vf *b) {
-  const __m256i i = vf_index16(x, f16);
+GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
+  const __m256i i = vf_index16(x, 0);
   const double *d = (const double *)(const void *)t;
   const __m256 lo = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_castsi256_si128(i), 8));
   const __m256 hi = _mm256_castpd_ps(_mm256_i32gather_pd(d, _mm256_extracti128_si256(i, 1), 8));

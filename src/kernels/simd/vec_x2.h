@@ -74,8 +74,9 @@
 #define vf_load_bf16_part h_vf_load_bf16_part
 #define vf_store_bf16_part h_vf_store_bf16_part
 #define vm_first h_vm_first
+#define vf_index16 h_vf_index16
 #define vf_table16 h_vf_table16
-#define vf_table2_16 h_vf_table2_16
+#define vf_table2_bf16 h_vf_table2_bf16
 #include GLK_X2_BASE
 #undef vf
 #undef vm
@@ -136,8 +137,9 @@
 #undef vf_load_bf16_part
 #undef vf_store_bf16_part
 #undef vm_first
+#undef vf_index16
 #undef vf_table16
-#undef vf_table2_16
+#undef vf_table2_bf16
 
 /* GLK_H: lanes of one register (the base layer's GLK_W); W doubles */
 #if GLK_W == 16
@@ -213,9 +215,9 @@ GLK_X2_M1(vf_finite_nonzero)
 GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
   return vf_pair(h_vf_table16(t, x.a, f16), h_vf_table16(t, x.b, f16));
 }
-GLK_VINLINE void vf_table2_16(const float *t, vf x, int f16, vf *a, vf *b) {
-  h_vf_table2_16(t, x.a, f16, &a->a, &b->a);
-  h_vf_table2_16(t, x.b, f16, &a->b, &b->b);
+GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
+  h_vf_table2_bf16(t, x.a, &a->a, &b->a);
+  h_vf_table2_bf16(t, x.b, &a->b, &b->b);
 }
 #endif
 GLK_X2_F1(vf_round)
