@@ -129,17 +129,26 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
  * wherever act(g) is not a normal number (NaN gates, the deep tails, and
  * but for glu zero, subnormal and infinite gates; glu's 0.5 and 1 there
  * are exact), so y' is NaN there and fails the test, as does a y' that is
- * not normal itself (zero, tiny or huge v). f16 also needs y' inside
- * 2^-14 < |y'| < 2^15, as for its computed pass below, and takes a margin
- * just over the bound, 10: a lane then falls within it 20 times in 8192
- * (bf16's: 32 in 65536), so about one 32-lane vector in thirteen takes
- * v_forward. f16 forward, Intel Xeon, one thread, without -> with its
+ * not normal itself (zero, tiny or huge v).
+ *
+ * f16 also needs y' inside 2^-14 < |y'| < 2^15, as for its computed pass
+ * below, and its midpoints are 8 times as close, so it takes the bound in
+ * a sharper form. y' is within 4.5 ULPs (of y') of the exact value (T's 2
+ * ULPs, at most 4 units of 2^-24, and half an ULP for the product). Where
+ * y', y and the exact value share a binade, y's 2 ULPs are y''s, so
+ * |y - y'| < 6.5 and a margin of 7 suffices. Where a power of two P lies
+ * between them, P is an f16 number (in this range; below 2^-14 f16's steps
+ * stay those of its lowest binade), its nearest midpoints lie 2048 or
+ * more steps of y' away, and y' and y both round to P. A lane falls within
+ * the margin 14 times in 8192 (bf16's: 32 in 65536), so about one 32-lane
+ * vector in 18 takes v_forward (margin 10 -> 7: 8192x28672 f16 glu
+ * forward 64.3 -> 60.8 ms, geglu 69.3 -> 64.8). f16 forward, Intel Xeon, one thread, without -> with its
  * table: in cache (1x65536) glu 19.9 -> 12.4 us, swiglu 21.0 -> 12.1,
  * geglu 37.8 -> 14.7; at 8192x28672 glu 72 -> 60 ms, swiglu 80 -> 60,
  * geglu 178 -> 65 (bench/RESULTS-cpu.md).
  */
 #define GLK_TABLE_SCREEN_ULPS 16u
-#define GLK_TABLE_SCREEN_ULPS_F16 10u
+#define GLK_TABLE_SCREEN_ULPS_F16 7u /* the sharper bound above */
 
 /* The table passes' test: x more than m steps of its last bit from a
  * rounding midpoint of the 16-bit type (f16: 1, else bf16), and in the
