@@ -95,12 +95,12 @@ static double glk_dact(glk_act act, double g, double *kappa) {
   return d;
 }
 
-/* kappa below this: dg''s margin (12 + 6 kappa) stays under 8192 steps */
+/* kappa below this: dg''s margin (6 + 5 kappa) stays under 8192 steps */
 #define GLK_KAPPA_MAX 1300.0
 
 /* bf16's pairs (T, D): T the forward's entry `fwd` (made first), D =
  * act'(g) rounded to f32 from double (within half an ULP plus kappa
- * 2^-52); then dg''s margins 12 + 6 kappa (glu_simd_screen.h). */
+ * 2^-52); then dg''s margins 6 + 5 kappa (glu_simd_screen.h). */
 static void glk_fill_d(glk_act act, const float *fwd, float *t) {
   float *thr = t + GLK_GATE_DMARGINS;
   for (uint32_t i = 0; i < GLK_GATE_PATTERNS; i++) {
@@ -110,7 +110,7 @@ static void glk_fill_d(glk_act act, const float *fwd, float *t) {
     const int keep = isnormal(d) && kappa < GLK_KAPPA_MAX; /* false for NaN */
     t[2 * i] = fwd[i];
     t[2 * i + 1] = keep ? d : NAN;
-    thr[i] = keep ? (float)(12.0 + 6.0 * kappa) : 0.0f;
+    thr[i] = keep ? (float)(6.0 + 5.0 * kappa) : 0.0f;
   }
 }
 

@@ -26,7 +26,7 @@ const float *glk__gate_table(glk_dtype dt, glk_act act);
 /* The backward's, for bf16 only (NULL for f16): 65536 pairs (T, D), T
  * the forward table's entry and D = act'(g) rounded to f32 from double,
  * NaN where it is not a normal number or kappa is 1300 or more; then
- * 65536 margins thr = 12 + 6 kappa, kappa = S / |act'(g)| with S the sum
+ * 65536 margins thr = 6 + 5 kappa, kappa = S / |act'(g)| with S the sum
  * of the magnitudes of act''s terms (dg''s margin in f32 ULPs:
  * glu_simd_screen.h; glu's kappa is 1). */
 const float *glk__gate_dtable(glk_dtype dt, glk_act act); /* 768 KiB, about 1.3 ms */

@@ -122,33 +122,31 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
  * 33% -> 76% (bench/RESULTS-cpu.md).
  *
  * Why the bits are v_forward's: T is within 2 ULPs of act(g) (the f32 fast
- * path's tested bound), so relative 4 units of 2^-24, and the product
- * adds one: y' lies within 5 ULPs of y' of the exact value, v_forward's y
- * within 2 ULPs of y (4 of y'), so |y - y'| < 9 ULPs of y' and a margin of
- * GLK_TABLE_SCREEN_ULPS leaves no midpoint between them. T holds NaN
- * wherever act(g) is not a normal number (NaN gates, the deep tails, and
- * but for glu zero, subnormal and infinite gates; glu's 0.5 and 1 there
- * are exact), so y' is NaN there and fails the test, as does a y' that is
- * not normal itself (zero, tiny or huge v).
+ * path's tested bound), at most 4 units of 2^-24 relative, and the product
+ * adds half an ULP: y' lies within 4.5 ULPs (of y') of the exact value.
+ * Where y', v_forward's y and the exact value share a binade, y's 2 ULPs
+ * are y''s, so |y - y'| < 6.5 ULPs of y' and a margin of
+ * GLK_TABLE_SCREEN_ULPS leaves no midpoint between them. Where a power of
+ * two P lies between them, P is a number of the 16-bit type (in the range
+ * tested: below 2^-14 f16's steps stay those of its lowest binade), its
+ * nearest midpoints lie 2048 (f16) or 16384 (bf16) or more steps of y'
+ * away, and y' and y both round to P. T holds NaN wherever act(g) is not
+ * a normal number (NaN gates, the deep tails, and but for glu zero,
+ * subnormal and infinite gates; glu's 0.5 and 1 there are exact), so y'
+ * is NaN there and fails the test, as does a y' that is not normal itself
+ * (zero, tiny or huge v). f16 also needs y' inside 2^-14 < |y'| < 2^15,
+ * as for its computed pass below.
  *
- * f16 also needs y' inside 2^-14 < |y'| < 2^15, as for its computed pass
- * below, and its midpoints are 8 times as close, so it takes the bound in
- * a sharper form. y' is within 4.5 ULPs (of y') of the exact value (T's 2
- * ULPs, at most 4 units of 2^-24, and half an ULP for the product). Where
- * y', y and the exact value share a binade, y's 2 ULPs are y''s, so
- * |y - y'| < 6.5 and a margin of 7 suffices. Where a power of two P lies
- * between them, P is an f16 number (in this range; below 2^-14 f16's steps
- * stay those of its lowest binade), its nearest midpoints lie 2048 or
- * more steps of y' away, and y' and y both round to P. A lane falls within
- * the margin 14 times in 8192 (bf16's: 32 in 65536), so about one 32-lane
- * vector in 18 takes v_forward (margin 10 -> 7: 8192x28672 f16 glu
- * forward 64.3 -> 60.8 ms, geglu 69.3 -> 64.8). f16 forward, Intel Xeon, one thread, without -> with its
- * table: in cache (1x65536) glu 19.9 -> 12.4 us, swiglu 21.0 -> 12.1,
- * geglu 37.8 -> 14.7; at 8192x28672 glu 72 -> 60 ms, swiglu 80 -> 60,
- * geglu 178 -> 65 (bench/RESULTS-cpu.md).
+ * A lane falls within the margin 14 times in 8192 for f16, whose
+ * midpoints are 8 times as close as bf16's: about one 32-lane vector in
+ * 18 takes v_forward (one in 146 for bf16). Intel Xeon, one thread: f16
+ * forward without -> with its table, in cache (1x65536) glu 19.9 -> 11.2
+ * us, geglu 37.8 -> 13.3, at 8192x28672 glu 72 -> 61 ms, geglu 178 -> 65;
+ * the margin 16 -> 7 (the bound was 9 ULPs before the sharper argument
+ * above), bf16 glu forward at 8192x28672 43.3 -> 41.8 ms, f16 (10 -> 7)
+ * 64.3 -> 60.8 (bench/RESULTS-cpu.md).
  */
-#define GLK_TABLE_SCREEN_ULPS 16u
-#define GLK_TABLE_SCREEN_ULPS_F16 7u /* the sharper bound above */
+#define GLK_TABLE_SCREEN_ULPS 7u
 
 /* The table passes' test: x more than m steps of its last bit from a
  * rounding midpoint of the 16-bit type (f16: 1, else bf16), and in the
@@ -165,7 +163,7 @@ GLK_VINLINE vm v_table_keep(vf x, int f16, uint32_t m) {
 GLK_VINLINE int v_forward_table16(vf v, vf g, const float *t, int f16, vf *y) {
 #ifdef GLK_VEC_HAS_TABLE
   *y = vf_mul(v, vf_table16(t, g, f16));
-  return vm_all(v_table_keep(*y, f16, f16 ? GLK_TABLE_SCREEN_ULPS_F16 : GLK_TABLE_SCREEN_ULPS));
+  return vm_all(v_table_keep(*y, f16, GLK_TABLE_SCREEN_ULPS));
 #else
   (void)v, (void)g, (void)t, (void)f16, (void)y;
   return 0;
@@ -300,20 +298,23 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  * The backward's table pass, for the forward's table variants (x86): dv' =
  * dy T[g] as the forward's y' (margin GLK_TABLE_SCREEN_ULPS), and dg' =
  * (dy v) D[g], D = act'(g) rounded to f32 from double, T and D gathered
- * as one pair; dg''s margin thr = 12 + 6 kappa from a second table, but
+ * as one pair; dg''s margin thr = 6 + 5 kappa from a second table, but
  * for glu, whose kappa is 1 (src/kernels/gate_table.h).
  *
  * Why dg''s margin suffices (ULPs of dg', u = 2^-24 relative): D is within
  * half an ULP of act'(g) (u relative; double's own error, kappa 2^-52, is
- * negligible), dy v and the product add a unit each, so dg' lies within
- * 3 ULPs of the exact value; v_backward's dg within 2 ULPs of dg plus
- * |dy v| S 2^-22 (the f32 gradient bound, S the sum of the magnitudes of
- * act''s terms), at most 4 + 4 kappa more; |dg - dg'| < 7 + 4 kappa, and
- * thr holds half as much again. D is NaN where kappa >= 1300 (thr then
- * under 8192 steps: no midpoint of the binade below comes within it, as
- * the computed pass's argument requires) and where act' is not normal. A
- * subnormal dy v times D (at most 1.13) that comes out normal is off by
- * at most 0.57 ULP of dg', within the slack.
+ * negligible), dy v of two bf16 numbers is exact and the product adds half
+ * an ULP, so dg' lies within 1.5 ULPs of the exact value. v_backward's dg
+ * is within 2 ULPs of dg plus |dy v| S 2^-22 (the f32 gradient bound, S
+ * the sum of the magnitudes of act''s terms), that is kappa |dg| 2^-22,
+ * under 4 kappa ULPs. Where the three share a binade (the forward's
+ * argument above covers a power of two between them: the nearest
+ * midpoints lie 16384 or more steps away) |dg - dg'| < 3.5 + 4 kappa, and
+ * thr = 6 + 5 kappa holds that with room. D is NaN where kappa >= 1300
+ * (thr then under 8192 steps: no midpoint of the binade below comes
+ * within it, as the computed pass's argument requires) and where act' is
+ * not normal. A subnormal dy v times D (at most 1.13) that comes out
+ * normal is off by at most 0.57 ULP of dg', within the room.
  *
  * f16 has no backward table pass: a lane falls within these margins 8
  * times as often as in bf16 and swiglu's dg margin grows near its root
@@ -328,7 +329,7 @@ GLK_VINLINE int v_backward_plain(glk_act act, vf v, vf g, vf dy, vf *dv, vf *dg,
  * Where the pass holds, every lane is normal: the stores skip their
  * subnormal test (5 to 7% at 256x4096).
  */
-#define GLK_TABLE_GLU_DG_ULPS 18u /* glu: kappa = 1, so thr = 12 + 6 */
+#define GLK_TABLE_GLU_DG_ULPS 11u /* glu: kappa = 1, so thr = 6 + 5 */
 
 /* dv', dg' where they decide the rounding to bf16, from dt, the table of
  * pairs and margins; 1 when they do in every lane */
