@@ -61,12 +61,11 @@ GLK_VINLINE vf v_forward_plain_gelu(vf v, vf g, vm *ok) {
 }
 
 /* y' = v act(g) the plain way, for the sigmoid family and geglu; 0 for the
- * others (exact anyway). */
+ * others (exact anyway). ok: the lanes whose arguments the error bound
+ * covers (y' itself is tested by v_rounds_alike). */
 GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, vf *y, vm *ok) {
   if (act == GLK_ACT_GEGLU) {
-    vm a_ok;
-    *y = v_forward_plain_gelu(v, g, &a_ok);
-    *ok = vm_and(a_ok, vf_normal(*y));
+    *y = v_forward_plain_gelu(v, g, ok);
     return 1;
   }
   fargs a;
@@ -89,25 +88,33 @@ GLK_VINLINE int v_forward_plain(glk_act act, vf v, vf g, const simd_consts *k, v
       *y = vf_mul(vf_mul(v, a.x), sig);
   }
   /* NaN fails every test; with the sigmoid (normal: |s| < 80) last, a
-   * product that overflowed or left the normal range shows in y' itself */
-  *ok = vm_and(vf_lt(vf_abs(a.s.hi), vf_set1(GLK_SCREEN_SMAX)), vf_normal(*y));
+   * product that overflowed or left the normal range shows in y' itself,
+   * which v_rounds_alike tests */
+  *ok = vf_lt(vf_abs(a.s.hi), vf_set1(GLK_SCREEN_SMAX));
   return 1;
 }
 
-/* y' where it decides the rounding to a 16-bit format that drops `drop`
- * of f32's mantissa bits (bf16 16, f16 13): every lane's dropped bits more
- * than the margin from their midpoint and, where hi > 0, lo < |y'| < hi;
- * v_forward alone unless `screen`.
+/* The first passes' test: x more than m steps of its last bit from a
+ * rounding midpoint of the 16-bit type (f16: 1, else bf16), and in the
+ * range the arguments cover (bf16: normal numbers; f16: its normal range,
+ * 2^-14 < |x| < 2^15: below, f16 keeps fewer bits; the top binade, where
+ * rounding may overflow at 65520, is left to the exact path) */
+GLK_VINLINE vm v_rounds_alike(vf x, int f16, uint32_t m) {
+  const uint32_t mid = f16 ? 0x1000u : 0x8000u;
+  const vm range = f16 ? v_in(x, 0x1p-14f, 0x1p15f) : vf_normal(x); /* false for NaN */
+  return vm_and(range, vf_bits_gt(x, m - mid, 2 * mid - 1, 2 * m));
+}
+
+/* y' where it decides the rounding to the 16-bit type (f16: 1, else bf16):
+ * v_rounds_alike with the margin GLK_SCREEN_ULPS in every lane; v_forward
+ * alone unless `screen`.
  * Returns 1 when *y is that screened y', whose lanes are all normal numbers
  * (the store may skip its subnormal test), 0 when it is v_forward's. */
 GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, int screen,
-                                 int drop, float lo, float hi, vf *y) {
+                                 int f16, vf *y) {
   vm ok;
   if (screen && v_forward_plain(act, v, g, k, y, &ok)) {
-    const uint32_t m = GLK_SCREEN_ULPS, mid = 1u << (drop - 1);
-    if (hi > 0) ok = vm_and(ok, v_in(*y, lo, hi)); /* false for NaN */
-    ok = vm_and(ok, vf_bits_gt(*y, m - mid, 2 * mid - 1, 2 * m));
-    if (vm_all(ok)) return 1;
+    if (vm_all(vm_and(ok, v_rounds_alike(*y, f16, GLK_SCREEN_ULPS)))) return 1;
   }
   *y = v_forward(act, v, g, k);
   return 0;
@@ -153,22 +160,12 @@ GLK_VINLINE int v_forward_screen(glk_act act, vf v, vf g, const simd_consts *k, 
  */
 #define GLK_TABLE_SCREEN_ULPS 7u
 
-/* The table passes' test: x more than m steps of its last bit from a
- * rounding midpoint of the 16-bit type (f16: 1, else bf16), and in the
- * range the argument covers (bf16: normal numbers; f16: its normal range
- * below its top binade, as its computed pass's below) */
-GLK_VINLINE vm v_table_keep(vf x, int f16, uint32_t m) {
-  const uint32_t mid = f16 ? 0x1000u : 0x8000u;
-  const vm range = f16 ? v_in(x, 0x1p-14f, 0x1p15f) : vf_normal(x); /* false for NaN */
-  return vm_and(range, vf_bits_gt(x, m - mid, 2 * mid - 1, 2 * m));
-}
-
 /* y' = v T[g] where it decides the rounding to the 16-bit type (f16: 1,
  * else bf16); 1 when it does in every lane */
 GLK_VINLINE int v_forward_table16(vf v, vf g, const float *t, int f16, vf *y) {
 #ifdef GLK_VEC_HAS_TABLE
   *y = vf_mul(v, vf_table16(t, g, f16));
-  return vm_all(v_table_keep(*y, f16, GLK_TABLE_SCREEN_ULPS));
+  return vm_all(v_rounds_alike(*y, f16, GLK_TABLE_SCREEN_ULPS));
 #else
   (void)v, (void)g, (void)t, (void)f16, (void)y;
   return 0;
@@ -186,14 +183,13 @@ GLK_VINLINE int v_forward_by_table(glk_act act, vf v, vf g, const simd_consts *k
   return 0;
 }
 
-/* bf16 keeps f32's exponent range: y' normal (v_forward_plain's ok) is
- * all the range it needs. */
+/* bf16 keeps f32's exponent range: y' normal is all the range it needs. */
 GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
 #ifdef GLK_VEC_HAS_TABLE
   if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 0, y);
 #endif
-  return v_forward_screen(act, v, g, k, 1, 16, 0.0f, 0.0f, y);
+  return v_forward_screen(act, v, g, k, 1, 0, y);
 }
 GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
@@ -203,9 +199,8 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
 
 /* Without a table (swiglu_oai on x86; every variant on NEON) the f16
  * forward's first pass is the computed one. f16 keeps 10 of f32's 23
- * mantissa bits and screens only in f16's normal range, 2^-14 < |y'| < 2^15 (below, f16 keeps fewer bits; the top binade,
- * where rounding may overflow at 65520, is left to v_forward, a simpler
- * bound than the midpoint test's). A lane in 128 lies within the margin
+ * mantissa bits and screens only in its normal range (v_rounds_alike).
+ * A lane in 128 lies within the margin
  * (2 x 32 of 8192 steps), so about a fifth of the 32-lane vectors of the
  * AVX-512 kernels fall back: still faster in cache, but in streaming loops
  * (nt) those mispredicted branches cost more than they save, so there f16
@@ -216,7 +211,7 @@ GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, i
 #ifdef GLK_VEC_HAS_TABLE
   if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 1, y);
 #endif
-  return v_forward_screen(act, v, g, k, !nt, 13, 0x1p-14f, 0x1p15f, y);
+  return v_forward_screen(act, v, g, k, !nt, 1, y);
 }
 GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
   vf y;
@@ -345,9 +340,9 @@ GLK_VINLINE int v_backward_bf16_table(glk_act act, vf v, vf g, vf dy, const floa
   vf_table2_bf16(dt, g, &t, &d); /* one lookup for both */
   *dv = vf_mul(dy, t);
   *dg = vf_mul(vf_mul(dy, v), d);
-  vm ok = v_table_keep(*dv, 0, GLK_TABLE_SCREEN_ULPS);
+  vm ok = v_rounds_alike(*dv, 0, GLK_TABLE_SCREEN_ULPS);
   if (act == GLK_ACT_GLU) /* its margin is a constant: no second lookup */
-    ok = vm_and(ok, v_table_keep(*dg, 0, GLK_TABLE_GLU_DG_ULPS));
+    ok = vm_and(ok, v_rounds_alike(*dg, 0, GLK_TABLE_GLU_DG_ULPS));
   else
     ok = vm_and(ok, vm_and(vf_normal(*dg), vf_bits_far(*dg, 0xffffu, 0x8000u,
                                                        vf_table16(dt + GLK_GATE_DMARGINS, g, 0))));
@@ -380,9 +375,8 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
      * from act' alone, ready before dg' */
     ok = vm_and(ok, vf_gt(vf_mul(num, vf_set1(256.0f)), den));
     const vf thr = vf_div(vf_mul(mf, vf_add(num, den)), vf_select(ok, num, v1()));
-    ok = vm_and(ok, vm_and(vf_normal(a), vf_normal(b)));
-    ok = vm_and(ok, vf_bits_gt(a, m - 0x8000u, 0xffffu, 2 * m));
-    ok = vm_and(ok, vf_bits_far(b, 0xffffu, 0x8000u, thr));
+    ok = vm_and(ok, v_rounds_alike(a, 0, m));
+    ok = vm_and(ok, vm_and(vf_normal(b), vf_bits_far(b, 0xffffu, 0x8000u, thr)));
     if (vm_all(ok)) {
       *dv = a, *dg = b;
       return 0;

@@ -74,8 +74,7 @@ GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
   return _mm256_i32gather_ps(t, vf_index16(x, f16), 4);
 }
 /* For bf16, the same from a table of pairs (t[2i], t[2i + 1]) into *a and
- * *b: two
- * gathers of 4 64-bit entries, then the halves sorted out */
+ * *b: two gathers of 4 64-bit entries, then the halves sorted out */
 GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
   const __m256i i = vf_index16(x, 0);
   const double *d = (const double *)(const void *)t;

@@ -82,8 +82,7 @@ GLK_VINLINE vf vf_table16(const float *t, vf x, int f16) {
   return _mm512_i32gather_ps(vf_index16(x, f16), t, 4);
 }
 /* For bf16, the same from a table of pairs (t[2i], t[2i + 1]) into *a and
- * *b: two
- * gathers of 8 64-bit entries, cheaper than two of 16 32-bit ones (about
+ * *b: two gathers of 8 64-bit entries, cheaper than two of 16 32-bit ones (about
  * 1.7 against 4.8 ns a vector on the Intel Xeon), and two permutes */
 GLK_VINLINE void vf_table2_bf16(const float *t, vf x, vf *a, vf *b) {
   const __m512i i = vf_index16(x, 0);
