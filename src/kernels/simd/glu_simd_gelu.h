@@ -5,65 +5,73 @@
  * others the general code; each lane's bits depend only on that lane.
  *
  * Phi(-a) = E Q(a), a = |g|, E = e^(-a^2/2), Q(a) = Phi(-a) e^(a^2/2) (Mills'
- * ratio over sqrt(2 pi)); Phi(a) = 1 - E Q(a). Q = t P(t - 1/2), t = 3/(3 + a),
- * P of degree 12 fitted on a in [0, 26] to 2^-32 relative (least squares in
- * u = t - 1/2: centring u makes the terms fall off, so the Horner sum is
- * well conditioned, which t itself in [0.1, 1] is not). t, u, the last two
- * Horner steps, E and the products are carried as hi + lo; the f32 steps
- * before them leave Q within about 2^-25.5 relative (the rounding of their
- * sum, ~0.3 of the result's ULP, worst near a = 25), and the result is
- * rounded once: measured within 1.2 ULP (docs/ACCURACY.md). Beyond a = 26
- * every product with E is 0 in f32.
+ * ratio over sqrt(2 pi)); Phi(a) = 1 - E Q(a). Q is a polynomial of degree 7
+ * on each of 16 pieces of [0, 30): the pieces are the exponent and top two
+ * mantissa bits of a + 2 (widths 0.5 on [0, 2) up to 4 on [14, 30): Q
+ * falls off as 1/a), the coefficients come from registers by the piece's
+ * index (vf_lookup16: a permute on AVX-512, no division and no gather).
+ * Q = p0 + x r(x), x = a - c with c the piece's centre: exact (Sterbenz)
+ * but for a < 1/8 in the first piece, where its rounding (2^-27) moves Q
+ * by under 2^-27 relative. r is evaluated in f32 by Horner; |x r| < 0.18 Q,
+ * so r's rounding costs at most 2^-26 of Q; x r and the sum with p0
+ * (hi + lo) are exact. Fitted in double (least squares, reweighted toward
+ * minimax, each coefficient rounded to f32 from the top with the rest
+ * refitted), each piece to 2^-29 relative; an f32 evaluation of the whole
+ * scheme measured within 2^-25.6 relative of Q on every piece (the first
+ * is the worst). The pieces' ranges reach 2^-19 below their start: a + 2
+ * may round up into the next piece. Then E and the products are carried as
+ * hi + lo, and the result is rounded once: measured within 1.2 ULP
+ * (docs/ACCURACY.md). Beyond a = 26 every product with E is 0 in f32.
  */
 
 #define GLK_GELU_AMAX 26.0f
 
-/* P(u)'s leading terms, in f32: P(u) = d0 + u (d1 + u p_head(u)) */
-GLK_VINLINE vf v_gelu_p_head(vf u) {
-  vf p = vf_set1(-0x1.ed7c5ep-7f);
-  p = vf_fma(p, u, vf_set1(0x1.63f7e0p-7f));
-  p = vf_fma(p, u, vf_set1(0x1.7cb812p-6f));
-  p = vf_fma(p, u, vf_set1(-0x1.b2eda2p-6f));
-  p = vf_fma(p, u, vf_set1(-0x1.5e3822p-6f));
-  p = vf_fma(p, u, vf_set1(0x1.6dab1cp-5f));
-  p = vf_fma(p, u, vf_set1(0x1.668b2ep-6f));
-  p = vf_fma(p, u, vf_set1(-0x1.30a472p-4f));
-  p = vf_fma(p, u, vf_set1(-0x1.c91e5ep-5f));
-  p = vf_fma(p, u, vf_set1(0x1.021e84p-3f));
-  p = vf_fma(p, u, vf_set1(0x1.3a0d04p-2f));
-  return p;
-}
-/* P's last two coefficients, each as hi + lo (the fast path uses both) */
-#define GLK_GELU_D1 0x1.5bb438p-2f
-#define GLK_GELU_D1_LO (-0x1.c4aa48p-27f)
-#define GLK_GELU_D0 0x1.f1b89cp-3f
-#define GLK_GELU_D0_LO 0x1.2392ecp-30f
+/* Per piece of a (index: a + 2's exponent and top two mantissa bits, 0 for
+ * [0, 0.5)): its centre c, r's coefficients p1 .. p7, and p0 as hi + lo */
+static const _Alignas(64) float glk_gelu_q_pieces[10][16] = {
+    {0x1p-2f, 0x1.8p-1f, 0x1.4p+0f, 0x1.cp+0f, 0x1.4p+1f, 0x1.cp+1f, 0x1.2p+2f, 0x1.6p+2f, 0x1.cp+2f, 0x1.2p+3f, 0x1.6p+3f, 0x1.ap+3f, 0x1p+4f, 0x1.4p+4f, 0x1.8p+4f, 0x1.cp+4f}, /* c */
+    {-0x1.2e8652p-2f, -0x1.63e072p-3f, -0x1.c49322p-4f, -0x1.3253b6p-4f, -0x1.75ab64p-5f, -0x1.b6038ap-6f, -0x1.1be2c6p-6f, -0x1.8b1956p-7f, -0x1.f7d59ep-8f, -0x1.378124p-8f, -0x1.a5dac2p-9f, -0x1.3012a8p-9f, -0x1.93d214p-10f, -0x1.038398p-10f, -0x1.694046p-11f, -0x1.09c5aap-11f}, /* p1 */
+    {0x1.5c567ap-3f, 0x1.5bf7f4p-4f, 0x1.7b79d4p-5f, 0x1.bd45f6p-6f, 0x1.bf39bap-7f, 0x1.a29f0ep-8f, 0x1.bfbaf2p-9f, 0x1.07e3eap-9f, 0x1.106388p-10f, 0x1.0b6e0ep-11f, 0x1.2b9aa4p-12f, 0x1.6fdc42p-13f, 0x1.8f369cp-14f, 0x1.9c295cp-15f, 0x1.df307ep-16f, 0x1.2e966ap-16f}, /* p2 */
+    {-0x1.594f54p-4f, -0x1.2c849cp-5f, -0x1.1f33fep-6f, -0x1.2962f4p-7f, -0x1.f6276p-9f, -0x1.7e8224p-10f, -0x1.55bc02p-11f, -0x1.57ff86p-12f, -0x1.21a62cp-13f, -0x1.c63998p-15f, -0x1.a65b0ep-16f, -0x1.ba914ep-17f, -0x1.892f56p-18f, -0x1.468102p-19f, -0x1.3d466cp-20f, -0x1.5811e8p-21f}, /* p3 */
+    {0x1.3125f8p-5f, 0x1.d68594p-7f, 0x1.8feeacp-8f, 0x1.721c36p-9f, 0x1.0ab0a4p-10f, 0x1.4fa95ep-12f, 0x1.fa3222p-14f, 0x1.b63f34p-15f, 0x1.2f0878p-16f, 0x1.7da73p-18f, 0x1.277c1ep-19f, 0x1.08c3b6p-20f, 0x1.81b598p-22f, 0x1.01fe82p-23f, 0x1.a367c4p-25f, 0x1.86bcb8p-26f}, /* p4 */
+    {-0x1.eb7552p-7f, -0x1.53a8f4p-8f, -0x1.038c2cp-9f, -0x1.b176bp-11f, -0x1.0de444p-12f, -0x1.1c06a6p-14f, -0x1.6ca528p-16f, -0x1.11368ap-17f, -0x1.38591ap-19f, -0x1.3d76b6p-21f, -0x1.9a7ea8p-23f, -0x1.3b1a9ep-24f, -0x1.791a7ap-26f, -0x1.96cafep-28f, -0x1.14c15p-29f, -0x1.bb31e2p-31f}, /* p5 */
+    {0x1.7331eep-8f, 0x1.cf0b6ep-10f, 0x1.4025ccp-11f, 0x1.e553acp-13f, 0x1.0c66f6p-14f, 0x1.d9d75cp-17f, 0x1.03a86p-18f, 0x1.517bf8p-20f, 0x1.47592ap-22f, 0x1.0af24ep-24f, 0x1.1f4bc6p-26f, 0x1.791904p-28f, 0x1.7a7218p-30f, 0x1.46332cp-32f, 0x1.719ecap-34f, 0x1.fb2238p-36f}, /* p6 */
+    {-0x1.00e5bep-9f, -0x1.247802p-11f, -0x1.7184b6p-13f, -0x1.0067eap-14f, -0x1.f171e8p-17f, -0x1.76f508p-19f, -0x1.633988p-21f, -0x1.9407fap-23f, -0x1.473efap-25f, -0x1.b31e1cp-28f, -0x1.89624p-30f, -0x1.bc0146p-32f, -0x1.6f2e5p-34f, -0x1.ffcdc6p-37f, -0x1.e62158p-39f, -0x1.1ee1e2p-40f}, /* p7 */
+    {0x1.a7f808p-2f, 0x1.337024p-2f, 0x1.d898dep-3f, 0x1.7b5abep-3f, 0x1.217252p-3f, 0x1.b396fap-4f, 0x1.5b5acep-4f, 0x1.201faap-4f, 0x1.c9e12p-5f, 0x1.66ccb8p-5f, 0x1.26b4dp-5f, 0x1.f3ddc2p-6f, 0x1.96f082p-6f, 0x1.4600a6p-6f, 0x1.0fdfccp-6f, 0x1.d2488p-7f}, /* p0 */
+    {0x1.67d69ep-30f, -0x1.f86ad8p-28f, 0x1.e62ec8p-33f, -0x1.a5e0acp-28f, 0x1.656a08p-30f, -0x1.9e647ap-31f, -0x1.8aeedap-29f, -0x1.b21972p-29f, 0x1.c3a6fap-30f, -0x1.0ce3a2p-31f, -0x1.8df6b8p-32f, 0x1.731fe8p-32f, -0x1.b02544p-31f, 0x1.0a1f1ep-33f, 0x1.77c4a8p-31f, 0x1.df381p-33f}, /* p0 lo */
+};
 
-/* Q(a) for a in [0, 26], as hi + lo (about 2^-25.5 relative, see above). */
+/* The piece of a in [0, 26]: (bits(a + 2) >> 21) - 4 * 128 */
+GLK_VINLINE vf v_gelu_piece(vf a) { return vf_bits_index(vf_add(a, vf_set1(2.0f)), 21, 512u); }
+
+/* x = a - c and r(x) = p1 + p2 x + ... + p7 x^6 in f32, for piece i */
+GLK_VINLINE vf v_gelu_r(vf a, vf i, vf *x) {
+  const float(*t)[16] = glk_gelu_q_pieces;
+  *x = vf_sub(a, vf_lookup16(t[0], i));
+  vf r = vf_lookup16(t[7], i);
+  for (int k = 6; k >= 1; k--) r = vf_fma(r, *x, vf_lookup16(t[k], i));
+  return r;
+}
+
+/* Q(a) for a in [0, 26], as hi + lo (within 2^-25.6 relative, see above) */
 GLK_VINLINE vf2 v_gelu_q(vf a) {
-  const vf three = vf_set1(3.0f), half = vf_set1(0.5f);
-  /* t = 3 / (3 + a): the sum exactly as dh + dl, the quotient corrected by
-   * its residual */
-  const vf dh = vf_add(three, a);
-  const vf dl = vf_sub(vf_min_c(a, three), vf_sub(dh, vf_max_c(a, three)));
-  const vf th = vf_div(three, dh);
-  const vf rem = vf_fnma(th, dl, vf_fnma(th, dh, three));
-  const vf tl = vf_mul(rem, vf_mul(th, vf_set1(1.0f / 3.0f)));
-  /* u = t - 1/2: exact for th >= 1/4, else its error recovered (|th| < 1/2) */
-  const vf uh = vf_sub(th, half);
-  const vf ul = vf_add(vf_sub(th, vf_add(uh, half)), tl);
-  const vf p = v_gelu_p_head(uh);
-  /* d1 + u p: |u p| < 0.2 < d1, so the sum's error is d1's side */
-  const vf mh = vf_mul(uh, p);
-  const vf ml = vf_fma(ul, p, vf_fms(uh, p, mh));
-  const vf d1h = vf_set1(GLK_GELU_D1);
-  const vf s1 = vf_add(d1h, mh);
-  const vf2 p1 = vf2_make(s1, vf_add(vf_sub(mh, vf_sub(s1, d1h)),
-                                     vf_add(ml, vf_set1(GLK_GELU_D1_LO))));
-  /* d0 + u p1 (the terms are of like size: a full two-sum) */
-  vf2 p0 = vf2_add12(vf_set1(GLK_GELU_D0), vf2_mul22(vf2_make(uh, ul), p1));
-  p0.lo = vf_add(p0.lo, vf_set1(GLK_GELU_D0_LO));
-  return vf2_mul22(vf2_make(th, tl), p0);
+  const vf i = v_gelu_piece(a);
+  vf x;
+  const vf r = v_gelu_r(a, i, &x);
+  const vf mh = vf_mul(x, r), ml = vf_fms(x, r, mh);
+  const vf p0 = vf_lookup16(glk_gelu_q_pieces[8], i);
+  const vf sh = vf_add(p0, mh); /* |mh| < p0: the sum's error is exact */
+  const vf sl = vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, vf_lookup16(glk_gelu_q_pieces[9], i)));
+  return vf2_make(sh, sl);
+}
+
+/* Q(a) in f32 alone, for the 16-bit first passes (glu_simd_screen.h):
+ * within 2^-23.5 or so relative (the rounding of p0 + x r on top of the above) */
+GLK_VINLINE vf v_gelu_q_plain(vf a) {
+  const vf i = v_gelu_piece(a);
+  vf x;
+  const vf r = v_gelu_r(a, i, &x);
+  return vf_fma(x, r, vf_lookup16(glk_gelu_q_pieces[8], i));
 }
 
 /* 1 - x for |x| <= 1, as hi + lo */

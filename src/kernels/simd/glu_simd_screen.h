@@ -24,9 +24,10 @@
  * product: glu 4.8, swiglu and the GELUs 5.8 (their s carries its own
  * rounding as a low part); swiglu_oai 8.8 (v + 1 is rounded: exact by
  * Sterbenz where it cancels, else within 3). geglu: E = e^(-g^2/2) 1.2 (g^2
- * exact as hi + lo), t = 3/(3 + a) 2, its polynomial in u = t - 1/2 (well
- * conditioned: the terms fall off) 2, the products t P and E Q 2, so Phi 7.2
- * below 0, and 1 - E Q (E Q <= 1/2) 4.6 above; times g and v 9.2.
+ * exact as hi + lo), Q 2.5 (glu_simd_gelu.h's pieces with p0 in f32: p0's
+ * rounding 1, r's 0.3, x's and the fit's 0.2, the last FMA 1), E Q 1, so
+ * Phi 4.7 below 0, and 1 - E Q (E Q <= 1/2 <= Phi) 5.7 above; times g and
+ * v 7.7 (9.2 before the pieces, 2026-12-07: the margin still assumes 9.2).
  */
 
 /* The margin, in f32 ULPs of y': about a lane in 1000 falls within it for
@@ -46,9 +47,7 @@ GLK_VINLINE void v_plain_gelu_eq(vf g, vf *a, vf *e, vf *q) {
   const fexp p = v_fexp_parts(vf_mul(h, mhalf), vf_mul(vf_fms(*a, *a, h), mhalf), 1, 0);
   const vf two_n = vf_shl23(p.t);
   *e = vf_fma(two_n, p.u, two_n);
-  const vf t = vf_div(vf_set1(3.0f), vf_add(vf_set1(3.0f), *a)), u = vf_sub(t, vf_set1(0.5f));
-  *q = vf_mul(t, vf_fma(vf_fma(v_gelu_p_head(u), u, vf_set1(GLK_GELU_D1)), u,
-                        vf_set1(GLK_GELU_D0)));
+  *q = v_gelu_q_plain(*a);
 }
 
 /* y' = v g Phi(g) the plain way (glu_simd_gelu.h's Q and E, in f32) */
@@ -235,7 +234,7 @@ GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
  *
  * Errors (relative, units of 2^-24): glu: e = e^-|g| 1.2, r = 1/(1 + e)
  * 2.6, sigmoid (r or e r) 4.8, dv' = dy sigmoid 5.8, act' = (e r) r 8.4,
- * dg' = (dy v) act' 10.4. geglu: E 1.2, Q = t P(u) 5 (as in the forward),
+ * dg' = (dy v) act' 10.4. geglu: E 1.2, Q 5 (2.5 in the forward's terms),
  * a/sqrt(2 pi) 2, D = Q - a c within 5 Q + 2 a c + |D| absolute; g < 0:
  * act' = E D, dg' within 5.2 + 5 kappa (kappa = (Q + a c) / |D|); g >= 0:
  * act' = 1 - E D within 1 + 8.2 E (Q + a c) / |act'|, so dg' within

@@ -28,6 +28,22 @@ GLK_VINLINE vf vf_fms(vf a, vf b, vf c) { return _mm256_fmsub_ps(a, b, c); }
 GLK_VINLINE vf vf_shl23(vf t) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
 }
+
+/* A table index held in a vf: the lanes' bits shifted right by `shift`,
+ * less `base` (an integer in [0, 16) for vf_lookup16). */
+GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
+  return _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(x), shift),
+                                              _mm256_set1_epi32((int)base)));
+}
+/* t[i] lane by lane, i from vf_bits_index, t 64-byte aligned: a piecewise
+ * polynomial's coefficients for the lane's piece. Two permutes of eight
+ * entries and a blend on i's bit 3. */
+GLK_VINLINE vf vf_lookup16(const float *t, vf i) {
+  const __m256i k = _mm256_castps_si256(i);
+  const __m256 lo = _mm256_permutevar8x32_ps(_mm256_load_ps(t), k);
+  const __m256 hi = _mm256_permutevar8x32_ps(_mm256_load_ps(t + 8), k);
+  return _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(k, 28)));
+}
 GLK_VINLINE vf vf_abs(vf a) {
   return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
 }

@@ -35,6 +35,18 @@ GLK_VINLINE vf vf_fms(vf a, vf b, vf c) { return _mm512_fmsub_ps(a, b, c); }
 GLK_VINLINE vf vf_shl23(vf t) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
 }
+
+/* A table index held in a vf: the lanes' bits shifted right by `shift`,
+ * less `base` (an integer in [0, 16) for vf_lookup16). */
+GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
+  return _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_srli_epi32(_mm512_castps_si512(x), (unsigned)shift),
+                                              _mm512_set1_epi32((int)base)));
+}
+/* t[i] lane by lane, i from vf_bits_index, t 64-byte aligned: a piecewise
+ * polynomial's coefficients for the lane's piece. One permute. */
+GLK_VINLINE vf vf_lookup16(const float *t, vf i) {
+  return _mm512_permutexvar_ps(_mm512_castps_si512(i), _mm512_load_ps(t));
+}
 GLK_VINLINE vf vf_abs(vf a) { return _mm512_abs_ps(a); }
 GLK_VINLINE vf vf_neg(vf a) {
   return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a),

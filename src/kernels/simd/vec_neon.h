@@ -28,6 +28,21 @@ GLK_VINLINE vf vf_fms(vf a, vf b, vf c) { return vfmaq_f32(vnegq_f32(c), a, b); 
 GLK_VINLINE vf vf_shl23(vf t) {
   return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(t), 23));
 }
+
+/* A table index held in a vf: the lanes' bits shifted right by `shift`,
+ * less `base` (an integer in [0, 16) for vf_lookup16). */
+GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
+  const uint32x4_t b = vshlq_u32(vreinterpretq_u32_f32(x), vdupq_n_s32(-shift));
+  return vreinterpretq_f32_u32(vsubq_u32(b, vdupq_n_u32(base)));
+}
+/* t[i] lane by lane, i from vf_bits_index, t 64-byte aligned: a piecewise
+ * polynomial's coefficients for the lane's piece. One TBL over the
+ * 64 bytes, each lane's four byte indices 4i .. 4i + 3. */
+GLK_VINLINE vf vf_lookup16(const float *t, vf i) {
+  const uint8x16x4_t tb = vld1q_u8_x4((const uint8_t *)t);
+  const uint32x4_t b = vmlaq_n_u32(vdupq_n_u32(0x03020100u), vreinterpretq_u32_f32(i), 0x04040404u);
+  return vreinterpretq_f32_u8(vqtbl4q_u8(tb, vreinterpretq_u8_u32(b)));
+}
 GLK_VINLINE vf vf_abs(vf a) { return vabsq_f32(a); }
 GLK_VINLINE vf vf_neg(vf a) { return vnegq_f32(a); }
 /* vminq/vmaxq return NaN when either input is NaN: a NaN x passes. */

@@ -28,6 +28,8 @@
 #define vf_fnma h_vf_fnma
 #define vf_fms h_vf_fms
 #define vf_shl23 h_vf_shl23
+#define vf_bits_index h_vf_bits_index
+#define vf_lookup16 h_vf_lookup16
 #define vf_abs h_vf_abs
 #define vf_neg h_vf_neg
 #define vf_min_c h_vf_min_c
@@ -91,6 +93,8 @@
 #undef vf_fnma
 #undef vf_fms
 #undef vf_shl23
+#undef vf_bits_index
+#undef vf_lookup16
 #undef vf_abs
 #undef vf_neg
 #undef vf_min_c
@@ -200,6 +204,12 @@ GLK_X2_F3(vf_fma)
 GLK_X2_F3(vf_fnma)
 GLK_X2_F3(vf_fms)
 GLK_X2_F1(vf_shl23)
+GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
+  return vf_pair(h_vf_bits_index(x.a, shift, base), h_vf_bits_index(x.b, shift, base));
+}
+GLK_VINLINE vf vf_lookup16(const float *t, vf i) {
+  return vf_pair(h_vf_lookup16(t, i.a), h_vf_lookup16(t, i.b));
+}
 GLK_X2_F1(vf_abs)
 GLK_X2_F1(vf_neg)
 GLK_X2_F2(vf_min_c)
