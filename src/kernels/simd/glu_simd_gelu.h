@@ -12,12 +12,14 @@
  * index (vf_lookup16: a permute on AVX-512, no division and no gather).
  * Q = p0 + x r(x), x = a - c with c the piece's centre: exact (Sterbenz)
  * but for a < 1/8 in the first piece, where its rounding (2^-27) moves Q
- * by under 2^-27 relative. r is evaluated in f32 by Horner; |x r| < 0.18 Q,
+ * by under 2^-27 relative. r is evaluated in f32 by Horner; |x r| < 0.19 Q,
  * so r's rounding costs at most 2^-26 of Q; x r and the sum with p0
  * (hi + lo) are exact. Fitted in double (least squares, reweighted toward
  * minimax, each coefficient rounded to f32 from the top with the rest
- * refitted), each piece to 2^-29 relative; an f32 evaluation of the whole
- * scheme measured within 2^-25.6 relative of Q on every piece (the first
+ * refitted), each piece to 2^-29 relative in double, 2^-27.1 with the f32
+ * coefficients (p1's rounding, which p0 alone cannot absorb); an f32
+ * evaluation of the whole scheme measured within 2^-25.5 relative of Q on
+ * every piece (the first
  * is the worst). The pieces' ranges reach 2^-19 below their start: a + 2
  * may round up into the next piece. Then E and the products are carried as
  * hi + lo, and the result is rounded once: measured within 1.2 ULP
@@ -53,7 +55,7 @@ GLK_VINLINE vf v_gelu_r(vf a, vf i, vf *x) {
   return r;
 }
 
-/* Q(a) for a in [0, 26], as hi + lo (within 2^-25.6 relative, see above) */
+/* Q(a) for a in [0, 26], as hi + lo (within 2^-25.5 relative, see above) */
 GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf i = v_gelu_piece(a);
   vf x;
@@ -66,7 +68,8 @@ GLK_VINLINE vf2 v_gelu_q(vf a) {
 }
 
 /* Q(a) in f32 alone, for the 16-bit first passes (glu_simd_screen.h):
- * within 2^-23.5 or so relative (the rounding of p0 + x r on top of the above) */
+ * within 2^-23.1 relative, measured (p0 in f32 and the last rounding on top
+ * of the above; glu_simd_screen.h bounds it by 2.5 units of 2^-24) */
 GLK_VINLINE vf v_gelu_q_plain(vf a) {
   const vf i = v_gelu_piece(a);
   vf x;

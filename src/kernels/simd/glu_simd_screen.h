@@ -25,7 +25,8 @@
  * rounding as a low part); swiglu_oai 8.8 (v + 1 is rounded: exact by
  * Sterbenz where it cancels, else within 3). geglu: E = e^(-g^2/2) 1.2 (g^2
  * exact as hi + lo), Q 2.5 (glu_simd_gelu.h's pieces with p0 in f32: p0's
- * rounding 1, r's 0.3, x's and the fit's 0.2, the last FMA 1), E Q 1, so
+ * rounding 0.82, r's 0.2, x's and the fit's 0.25, the last FMA 1; 1.8
+ * measured), E Q 1, so
  * Phi 4.7 below 0, and 1 - E Q (E Q <= 1/2 <= Phi) 5.7 above; times g and
  * v 7.7 (9.2 before the pieces, 2026-12-07: the margin still assumes 9.2).
  */
@@ -234,7 +235,8 @@ GLK_VINLINE vf v_forward_f16(glk_act act, vf v, vf g, const simd_consts *k) {
  *
  * Errors (relative, units of 2^-24): glu: e = e^-|g| 1.2, r = 1/(1 + e)
  * 2.6, sigmoid (r or e r) 4.8, dv' = dy sigmoid 5.8, act' = (e r) r 8.4,
- * dg' = (dy v) act' 10.4. geglu: E 1.2, Q 5 (2.5 in the forward's terms),
+ * dg' = (dy v) act' 10.4. geglu: E 1.2, Q 5 (the bound from before the
+ * pieces, kept: the pieces' plain Q is within 2.5, see above),
  * a/sqrt(2 pi) 2, D = Q - a c within 5 Q + 2 a c + |D| absolute; g < 0:
  * act' = E D, dg' within 5.2 + 5 kappa (kappa = (Q + a c) / |D|); g >= 0:
  * act' = 1 - E D within 1 + 8.2 E (Q + a c) / |act'|, so dg' within
