@@ -39,7 +39,8 @@ GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
  * polynomial's coefficients for the lane's piece. One TBL over the
  * 64 bytes, each lane's four byte indices 4i .. 4i + 3. */
 GLK_VINLINE vf vf_lookup16(const float *t, vf i) {
-  const uint8x16x4_t tb = vld1q_u8_x4((const uint8_t *)t);
+  uint8x16x4_t tb; /* four loads: vld1q_u8_x4 is missing from older arm_neon.h */
+  for (int k = 0; k < 4; k++) tb.val[k] = vld1q_u8((const uint8_t *)(t + 4 * k));
   const uint32x4_t b = vmlaq_n_u32(vdupq_n_u32(0x03020100u), vreinterpretq_u32_f32(i), 0x04040404u);
   return vreinterpretq_f32_u8(vqtbl4q_u8(tb, vreinterpretq_u8_u32(b)));
 }
