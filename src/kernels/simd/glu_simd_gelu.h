@@ -19,11 +19,11 @@
  * refitted), each piece to 2^-29 relative in double, 2^-27.1 with the f32
  * coefficients (p1's rounding, which p0 alone cannot absorb); an f32
  * evaluation of the whole scheme measured within 2^-25.5 relative of Q on
- * every piece (the first
- * is the worst). The pieces' ranges reach 2^-19 below their start: a + 2
- * may round up into the next piece. Then E and the products are carried as
- * hi + lo, and the result is rounded once: measured within 1.2 ULP
- * (docs/ACCURACY.md). Beyond a = 26 every product with E is 0 in f32.
+ * every piece (the first is the worst). The pieces' ranges reach 2^-19
+ * below their start: a + 2 may round up into the next piece. Then E and
+ * the products are carried as hi + lo, and the result is rounded once:
+ * measured within 1.2 ULP (docs/ACCURACY.md). Beyond a = 26 every
+ * product with E is 0 in f32.
  */
 
 #define GLK_GELU_AMAX 26.0f
@@ -31,16 +31,76 @@
 /* Per piece of a (index: a + 2's exponent and top two mantissa bits, 0 for
  * [0, 0.5)): its centre c, r's coefficients p1 .. p7, and p0 as hi + lo */
 static const _Alignas(64) float glk_gelu_q_pieces[10][16] = {
-    {0x1p-2f, 0x1.8p-1f, 0x1.4p+0f, 0x1.cp+0f, 0x1.4p+1f, 0x1.cp+1f, 0x1.2p+2f, 0x1.6p+2f, 0x1.cp+2f, 0x1.2p+3f, 0x1.6p+3f, 0x1.ap+3f, 0x1p+4f, 0x1.4p+4f, 0x1.8p+4f, 0x1.cp+4f}, /* c */
-    {-0x1.2e8652p-2f, -0x1.63e072p-3f, -0x1.c49322p-4f, -0x1.3253b6p-4f, -0x1.75ab64p-5f, -0x1.b6038ap-6f, -0x1.1be2c6p-6f, -0x1.8b1956p-7f, -0x1.f7d59ep-8f, -0x1.378124p-8f, -0x1.a5dac2p-9f, -0x1.3012a8p-9f, -0x1.93d214p-10f, -0x1.038398p-10f, -0x1.694046p-11f, -0x1.09c5aap-11f}, /* p1 */
-    {0x1.5c567ap-3f, 0x1.5bf7f4p-4f, 0x1.7b79d4p-5f, 0x1.bd45f6p-6f, 0x1.bf39bap-7f, 0x1.a29f0ep-8f, 0x1.bfbaf2p-9f, 0x1.07e3eap-9f, 0x1.106388p-10f, 0x1.0b6e0ep-11f, 0x1.2b9aa4p-12f, 0x1.6fdc42p-13f, 0x1.8f369cp-14f, 0x1.9c295cp-15f, 0x1.df307ep-16f, 0x1.2e966ap-16f}, /* p2 */
-    {-0x1.594f54p-4f, -0x1.2c849cp-5f, -0x1.1f33fep-6f, -0x1.2962f4p-7f, -0x1.f6276p-9f, -0x1.7e8224p-10f, -0x1.55bc02p-11f, -0x1.57ff86p-12f, -0x1.21a62cp-13f, -0x1.c63998p-15f, -0x1.a65b0ep-16f, -0x1.ba914ep-17f, -0x1.892f56p-18f, -0x1.468102p-19f, -0x1.3d466cp-20f, -0x1.5811e8p-21f}, /* p3 */
-    {0x1.3125f8p-5f, 0x1.d68594p-7f, 0x1.8feeacp-8f, 0x1.721c36p-9f, 0x1.0ab0a4p-10f, 0x1.4fa95ep-12f, 0x1.fa3222p-14f, 0x1.b63f34p-15f, 0x1.2f0878p-16f, 0x1.7da73p-18f, 0x1.277c1ep-19f, 0x1.08c3b6p-20f, 0x1.81b598p-22f, 0x1.01fe82p-23f, 0x1.a367c4p-25f, 0x1.86bcb8p-26f}, /* p4 */
-    {-0x1.eb7552p-7f, -0x1.53a8f4p-8f, -0x1.038c2cp-9f, -0x1.b176bp-11f, -0x1.0de444p-12f, -0x1.1c06a6p-14f, -0x1.6ca528p-16f, -0x1.11368ap-17f, -0x1.38591ap-19f, -0x1.3d76b6p-21f, -0x1.9a7ea8p-23f, -0x1.3b1a9ep-24f, -0x1.791a7ap-26f, -0x1.96cafep-28f, -0x1.14c15p-29f, -0x1.bb31e2p-31f}, /* p5 */
-    {0x1.7331eep-8f, 0x1.cf0b6ep-10f, 0x1.4025ccp-11f, 0x1.e553acp-13f, 0x1.0c66f6p-14f, 0x1.d9d75cp-17f, 0x1.03a86p-18f, 0x1.517bf8p-20f, 0x1.47592ap-22f, 0x1.0af24ep-24f, 0x1.1f4bc6p-26f, 0x1.791904p-28f, 0x1.7a7218p-30f, 0x1.46332cp-32f, 0x1.719ecap-34f, 0x1.fb2238p-36f}, /* p6 */
-    {-0x1.00e5bep-9f, -0x1.247802p-11f, -0x1.7184b6p-13f, -0x1.0067eap-14f, -0x1.f171e8p-17f, -0x1.76f508p-19f, -0x1.633988p-21f, -0x1.9407fap-23f, -0x1.473efap-25f, -0x1.b31e1cp-28f, -0x1.89624p-30f, -0x1.bc0146p-32f, -0x1.6f2e5p-34f, -0x1.ffcdc6p-37f, -0x1.e62158p-39f, -0x1.1ee1e2p-40f}, /* p7 */
-    {0x1.a7f808p-2f, 0x1.337024p-2f, 0x1.d898dep-3f, 0x1.7b5abep-3f, 0x1.217252p-3f, 0x1.b396fap-4f, 0x1.5b5acep-4f, 0x1.201faap-4f, 0x1.c9e12p-5f, 0x1.66ccb8p-5f, 0x1.26b4dp-5f, 0x1.f3ddc2p-6f, 0x1.96f082p-6f, 0x1.4600a6p-6f, 0x1.0fdfccp-6f, 0x1.d2488p-7f}, /* p0 */
-    {0x1.67d69ep-30f, -0x1.f86ad8p-28f, 0x1.e62ec8p-33f, -0x1.a5e0acp-28f, 0x1.656a08p-30f, -0x1.9e647ap-31f, -0x1.8aeedap-29f, -0x1.b21972p-29f, 0x1.c3a6fap-30f, -0x1.0ce3a2p-31f, -0x1.8df6b8p-32f, 0x1.731fe8p-32f, -0x1.b02544p-31f, 0x1.0a1f1ep-33f, 0x1.77c4a8p-31f, 0x1.df381p-33f}, /* p0 lo */
+    /* c */
+    {
+        0x1p-2f, 0x1.8p-1f, 0x1.4p+0f, 0x1.cp+0f,
+        0x1.4p+1f, 0x1.cp+1f, 0x1.2p+2f, 0x1.6p+2f,
+        0x1.cp+2f, 0x1.2p+3f, 0x1.6p+3f, 0x1.ap+3f,
+        0x1p+4f, 0x1.4p+4f, 0x1.8p+4f, 0x1.cp+4f
+    },
+    /* p1 */
+    {
+        -0x1.2e8652p-2f, -0x1.63e072p-3f, -0x1.c49322p-4f, -0x1.3253b6p-4f,
+        -0x1.75ab64p-5f, -0x1.b6038ap-6f, -0x1.1be2c6p-6f, -0x1.8b1956p-7f,
+        -0x1.f7d59ep-8f, -0x1.378124p-8f, -0x1.a5dac2p-9f, -0x1.3012a8p-9f,
+        -0x1.93d214p-10f, -0x1.038398p-10f, -0x1.694046p-11f, -0x1.09c5aap-11f
+    },
+    /* p2 */
+    {
+        0x1.5c567ap-3f, 0x1.5bf7f4p-4f, 0x1.7b79d4p-5f, 0x1.bd45f6p-6f,
+        0x1.bf39bap-7f, 0x1.a29f0ep-8f, 0x1.bfbaf2p-9f, 0x1.07e3eap-9f,
+        0x1.106388p-10f, 0x1.0b6e0ep-11f, 0x1.2b9aa4p-12f, 0x1.6fdc42p-13f,
+        0x1.8f369cp-14f, 0x1.9c295cp-15f, 0x1.df307ep-16f, 0x1.2e966ap-16f
+    },
+    /* p3 */
+    {
+        -0x1.594f54p-4f, -0x1.2c849cp-5f, -0x1.1f33fep-6f, -0x1.2962f4p-7f,
+        -0x1.f6276p-9f, -0x1.7e8224p-10f, -0x1.55bc02p-11f, -0x1.57ff86p-12f,
+        -0x1.21a62cp-13f, -0x1.c63998p-15f, -0x1.a65b0ep-16f, -0x1.ba914ep-17f,
+        -0x1.892f56p-18f, -0x1.468102p-19f, -0x1.3d466cp-20f, -0x1.5811e8p-21f
+    },
+    /* p4 */
+    {
+        0x1.3125f8p-5f, 0x1.d68594p-7f, 0x1.8feeacp-8f, 0x1.721c36p-9f,
+        0x1.0ab0a4p-10f, 0x1.4fa95ep-12f, 0x1.fa3222p-14f, 0x1.b63f34p-15f,
+        0x1.2f0878p-16f, 0x1.7da73p-18f, 0x1.277c1ep-19f, 0x1.08c3b6p-20f,
+        0x1.81b598p-22f, 0x1.01fe82p-23f, 0x1.a367c4p-25f, 0x1.86bcb8p-26f
+    },
+    /* p5 */
+    {
+        -0x1.eb7552p-7f, -0x1.53a8f4p-8f, -0x1.038c2cp-9f, -0x1.b176bp-11f,
+        -0x1.0de444p-12f, -0x1.1c06a6p-14f, -0x1.6ca528p-16f, -0x1.11368ap-17f,
+        -0x1.38591ap-19f, -0x1.3d76b6p-21f, -0x1.9a7ea8p-23f, -0x1.3b1a9ep-24f,
+        -0x1.791a7ap-26f, -0x1.96cafep-28f, -0x1.14c15p-29f, -0x1.bb31e2p-31f
+    },
+    /* p6 */
+    {
+        0x1.7331eep-8f, 0x1.cf0b6ep-10f, 0x1.4025ccp-11f, 0x1.e553acp-13f,
+        0x1.0c66f6p-14f, 0x1.d9d75cp-17f, 0x1.03a86p-18f, 0x1.517bf8p-20f,
+        0x1.47592ap-22f, 0x1.0af24ep-24f, 0x1.1f4bc6p-26f, 0x1.791904p-28f,
+        0x1.7a7218p-30f, 0x1.46332cp-32f, 0x1.719ecap-34f, 0x1.fb2238p-36f
+    },
+    /* p7 */
+    {
+        -0x1.00e5bep-9f, -0x1.247802p-11f, -0x1.7184b6p-13f, -0x1.0067eap-14f,
+        -0x1.f171e8p-17f, -0x1.76f508p-19f, -0x1.633988p-21f, -0x1.9407fap-23f,
+        -0x1.473efap-25f, -0x1.b31e1cp-28f, -0x1.89624p-30f, -0x1.bc0146p-32f,
+        -0x1.6f2e5p-34f, -0x1.ffcdc6p-37f, -0x1.e62158p-39f, -0x1.1ee1e2p-40f
+    },
+    /* p0 */
+    {
+        0x1.a7f808p-2f, 0x1.337024p-2f, 0x1.d898dep-3f, 0x1.7b5abep-3f,
+        0x1.217252p-3f, 0x1.b396fap-4f, 0x1.5b5acep-4f, 0x1.201faap-4f,
+        0x1.c9e12p-5f, 0x1.66ccb8p-5f, 0x1.26b4dp-5f, 0x1.f3ddc2p-6f,
+        0x1.96f082p-6f, 0x1.4600a6p-6f, 0x1.0fdfccp-6f, 0x1.d2488p-7f
+    },
+    /* p0 lo */
+    {
+        0x1.67d69ep-30f, -0x1.f86ad8p-28f, 0x1.e62ec8p-33f, -0x1.a5e0acp-28f,
+        0x1.656a08p-30f, -0x1.9e647ap-31f, -0x1.8aeedap-29f, -0x1.b21972p-29f,
+        0x1.c3a6fap-30f, -0x1.0ce3a2p-31f, -0x1.8df6b8p-32f, 0x1.731fe8p-32f,
+        -0x1.b02544p-31f, 0x1.0a1f1ep-33f, 0x1.77c4a8p-31f, 0x1.df381p-33f
+    },
 };
 
 /* The piece of a in [0, 26]: (bits(a + 2) >> 21) - 4 * 128 */
@@ -63,7 +123,8 @@ GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf mh = vf_mul(x, r), ml = vf_fms(x, r, mh);
   const vf p0 = vf_lookup16(glk_gelu_q_pieces[8], i);
   const vf sh = vf_add(p0, mh); /* |mh| < p0: the sum's error is exact */
-  const vf sl = vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, vf_lookup16(glk_gelu_q_pieces[9], i)));
+  const vf p0_lo = vf_lookup16(glk_gelu_q_pieces[9], i);
+  const vf sl = vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, p0_lo));
   return vf2_make(sh, sl);
 }
 

@@ -26,9 +26,9 @@
  * Sterbenz where it cancels, else within 3). geglu: E = e^(-g^2/2) 1.2 (g^2
  * exact as hi + lo), Q 2.5 (glu_simd_gelu.h's pieces with p0 in f32: p0's
  * rounding 0.82, r's 0.2, x's and the fit's 0.25, the last FMA 1; 1.8
- * measured), E Q 1, so
- * Phi 4.7 below 0, and 1 - E Q (E Q <= 1/2 <= Phi) 5.7 above; times g and
- * v 7.7 (9.2 before the pieces, 2026-12-07: the margin still assumes 9.2).
+ * measured), E Q 1, so Phi 4.7 below 0, and 1 - E Q (E Q <= 1/2 <= Phi)
+ * 5.7 above; times g and v 7.7 (9.2 before the pieces, 2026-12-07: the
+ * margin still assumes 9.2).
  */
 
 /* The margin, in f32 ULPs of y': about a lane in 1000 falls within it for

@@ -39,8 +39,8 @@ GLK_VINLINE vf vf_shl23(vf t) {
 /* A table index held in a vf: the lanes' bits shifted right by `shift`,
  * less `base` (an integer in [0, 16) for vf_lookup16). */
 GLK_VINLINE vf vf_bits_index(vf x, int shift, uint32_t base) {
-  return _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_srli_epi32(_mm512_castps_si512(x), (unsigned)shift),
-                                              _mm512_set1_epi32((int)base)));
+  const __m512i b = _mm512_srli_epi32(_mm512_castps_si512(x), (unsigned)shift);
+  return _mm512_castsi512_ps(_mm512_sub_epi32(b, _mm512_set1_epi32((int)base)));
 }
 /* t[i] lane by lane, i from vf_bits_index, t 64-byte aligned: a piecewise
  * polynomial's coefficients for the lane's piece. One permute. */
