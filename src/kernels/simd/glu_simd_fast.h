@@ -312,6 +312,51 @@ GLK_VINLINE vm v_glu_plain_lanes(vf w, vf g) {
   return vm_and(vm_and(vf_lt(vf_set1(-55.0f), g), vf_lt(g, vf_set1(80.0f))),
                 v_in(w, 0x1p-20f, INFINITY));
 }
+/*
+ * glu's and swiglu's backward in the lanes of v_glu_bwd_plain_lanes, in the
+ * forward's one-division form: with E = e^-g, 1 + E = dh + dl exactly and
+ * inv = 1/(1 + E) as hi + lo (one division corrected by its residual, as
+ * one_div above), sigmoid(g) = inv and 1 - sigmoid(g) = E inv on either
+ * side of 0: no exponential of -|g| and no select of the two sides, which
+ * v_fsig needs (and its second product, e inv, for the side below 0).
+ *   glu:    dv = dy inv,        dg = dy v (inv (E inv))
+ *   swiglu: dv = dy (g inv),    dg = dy v (inv (1 + g (E inv)))
+ * Every factor is carried as hi + lo (1 + g E inv by a two-sum: it cancels
+ * near g = -1.28, swiglu's minimum, and its terms keep 2^-40 of their
+ * size) and each result is rounded once, so the error is v_backward_fast's:
+ * E's 2^-28 (precise parts) and the last rounding. |g| < 40 keeps inv
+ * above 2^-58 and E below 2^58: every factor and partial product normal
+ * for v and dy in [2^-40, 2^60] (and swiglu's g above 2^-20).
+ */
+GLK_VINLINE void v_glu_bwd_core(int swiglu, vf v, vf g, vf dy, vf *dv, vf *dg) {
+  const fexp p = v_fexp_parts(vf_neg(g), v0(), 0, 1);
+  const vf2 e = v_fexp_value(&p);
+  const vf one = v1();
+  const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
+  const vf dh = vf_add(big, small);
+  const vf dl = vf_add(vf_sub(small, vf_sub(dh, big)), e.lo); /* 1 + E = dh + dl */
+  const vf ih = vf_div(one, dh);
+  const vf rem = vf_fnma(ih, dl, vf_fnma(ih, dh, one)); /* 1 - ih (dh + dl) */
+  const vf2 inv = vf2_make(ih, vf_mul(ih, rem));
+  const vf2 cosig = vf2_mul22(e, inv); /* 1 - sigmoid(g) */
+  vf2 dfac;
+  if (swiglu) {
+    vf2 k = vf2_add12(one, vf2_mul12(g, cosig));
+    dfac = vf2_mul22(inv, k);
+    *dv = vf2_apply(dy, vf2_mul12(g, inv));
+  } else {
+    dfac = vf2_mul22(inv, cosig);
+    *dv = vf2_apply(dy, inv);
+  }
+  *dg = vf2_apply(dy, vf2_mul12(v, dfac));
+}
+/* Its lanes: |g| < 40 (not NaN; swiglu: |g| > 2^-20 too), v and dy finite
+ * and in [2^-40, 2^60] (the general path's mid-range). Ordinary data has
+ * every lane there: one test instead of v_backward_fast's. */
+GLK_VINLINE vm v_glu_bwd_plain_lanes(int swiglu, vf v, vf g, vf dy) {
+  const vm gok = swiglu ? v_in(g, 0x1p-20f, 40.0f) : vf_lt(vf_abs(g), vf_set1(40.0f));
+  return vm_and(gok, vm_and(v_in(v, 0x1p-40f, 0x1p60f), v_in(dy, 0x1p-40f, 0x1p60f)));
+}
 GLK_VINLINE vf v_glu_fast_forward(vf v, vf g) {
   const vf y = v_glu_fast_core(v, g);
   const vm tiny = vf_lt(vf_abs(v), vf_set1(0x1p-64f));
@@ -393,6 +438,8 @@ GLK_VINLINE void v_backward_fast_tails(glk_act act, vf v, vf dy, const fargs *a,
  * F' = sigmoid (1 - sigmoid) for glu. ok_dv and ok_dg: the lanes whose dv and
  * dg are done. Where v or dy lies far out (finite and nonzero) or |s| > 40,
  * dg is dy v F' in f64, rounded once; below s = -80 (v_deep) dv as well.
+ * glu's and swiglu's ordinary lanes take v_glu_bwd_core instead (v_backward
+ * in glu_simd_tmpl.h); this is their general code.
  */
 GLK_VINLINE int v_backward_fast(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
                                 vf *dg, vm *ok_dv, vm *ok_dg) {

@@ -468,8 +468,8 @@ GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
   return v_forward_general(act, v, g, k);
 }
 
-GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
-                            vf *dg) {
+GLK_VINLINE void v_backward_general(glk_act act, vf v, vf g, vf dy, const simd_consts *k,
+                                    vf *dv, vf *dg) {
   vf a, b, sa, sb;
   vm ok_a, ok_b;
   const int fast = v_backward_fast(act, v, g, dy, k, &a, &b, &ok_a, &ok_b);
@@ -484,6 +484,25 @@ GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k
   }
   *dv = a;
   *dg = b;
+}
+
+GLK_VINLINE void v_backward(glk_act act, vf v, vf g, vf dy, const simd_consts *k, vf *dv,
+                            vf *dg) {
+  if (act == GLK_ACT_GLU || act == GLK_ACT_SWIGLU) {
+    /* as v_forward: the plain lanes take v_glu_bwd_core in every vector */
+    const int swiglu = act == GLK_ACT_SWIGLU;
+    const vm plain = v_glu_bwd_plain_lanes(swiglu, v, g, dy);
+    vf pv, pg;
+    v_glu_bwd_core(swiglu, v, g, dy, &pv, &pg);
+    if (vm_all(plain)) {
+      *dv = pv, *dg = pg;
+      return;
+    }
+    v_backward_general(act, v, g, dy, k, dv, dg);
+    *dv = vf_select(plain, pv, *dv), *dg = vf_select(plain, pg, *dg);
+    return;
+  }
+  v_backward_general(act, v, g, dy, k, dv, dg);
 }
 
 #include "kernels/simd/glu_simd_screen.h"
