@@ -465,6 +465,14 @@ GLK_VINLINE vf v_forward(glk_act act, vf v, vf g, const simd_consts *k) {
     if (vm_all(plain)) return y;
     return vf_select(plain, y, v_forward_general(act, v, g, k));
   }
+  if (act == GLK_ACT_GEGLU) {
+    /* likewise: |g| < 2.99 takes Phi from its own pieces (no E, no Q) */
+    const vf2 x = vf2_mul11(v, g);
+    const vm plain = v_gelu_phi_lanes(x.hi, g);
+    const vf y = v_gelu_phi_forward(x, g);
+    if (vm_all(plain)) return y;
+    return vf_select(plain, y, v_forward_general(act, v, g, k));
+  }
   return v_forward_general(act, v, g, k);
 }
 
