@@ -4,6 +4,8 @@ a = |g| < 2.99 (glk_gelu_phi_pieces in src/kernels/simd/glu_simd_gelu.h),
 check them by emulating the kernel's f32 steps, and print the C table.
 
 usage: /usr/bin/python3 tools/accuracy/fit_gelu_phi.py [--check-only]
+  (no option: fit, check the fit and print the C table; --check-only: check
+  the table that glu_simd_gelu.h holds, without fitting)
 
 Pieces: t = K - a, K = 4 - 2^-21; the piece is the exponent and top three
 mantissa bits of t (t in [1, 2): a in (2, 3], width 1/8; t in [2, 4): a in
@@ -14,7 +16,8 @@ to f32 one at a time from p2 up, the others refitted after each; p0 and p1
 kept as f32 pairs hi + lo. Needs numpy, scipy and mpmath (Debian's
 python3-numpy, python3-scipy, python3-mpmath).
 """
-import struct
+import os
+import re
 import sys
 
 import mpmath as mp
@@ -138,7 +141,23 @@ def c_float(v):
     return f"{sign}0x{ip}{'.' + fp if fp else ''}p{int(exp):+d}f"
 
 
+def header_table():
+    """glk_gelu_phi_pieces as the kernel holds it: [piece][row]."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                        "src", "kernels", "simd", "glu_simd_gelu.h")
+    text = open(path).read()
+    start = text.index("glk_gelu_phi_pieces[11][16] = {")
+    body = text[start:text.index("};", start)]
+    body = re.sub(r"/\*.*?\*/", "", body[body.index("{"):])
+    vals = [float.fromhex(v[:-1]) for v in re.findall(r"-?0x[0-9a-fA-F.]+p[+-]\d+f", body)]
+    assert len(vals) == 11 * 16, len(vals)
+    return np.array(vals, dtype=F32).reshape(11, 16).T.copy()
+
+
 def main():
+    if "--check-only" in sys.argv:
+        check(header_table())
+        return
     rows = []
     for k in range(16):
         row, a_lo, a_hi, worst = fit_piece(k)
@@ -147,8 +166,6 @@ def main():
         rows.append(row)
     table = np.array(rows, dtype=F32)
     check(table)
-    if "--check-only" in sys.argv:
-        return
     print("static const _Alignas(64) float glk_gelu_phi_pieces[11][16] = {")
     for r, name in enumerate(ROWS):
         vals = [c_float(table[k][r]) for k in range(16)]

@@ -2,7 +2,9 @@
  * The fast path of geglu (GELU with erf), included by glu_simd_fast.h after
  * the hi + lo helpers. Same contract as the sigmoid family's: lanes in the
  * ordinary range (0 < |g| < 26, v and dy finite and nonzero) take it, the
- * others the general code; each lane's bits depend only on that lane.
+ * others the general code; each lane's bits depend only on that lane. The
+ * forward's lanes with |g| < 2.99 take Phi from pieces of its own instead
+ * (v_gelu_phi_neg, below), without E and Q.
  *
  * Phi(-a) = E Q(a), a = |g|, E = e^(-a^2/2), Q(a) = Phi(-a) e^(a^2/2) (Mills'
  * ratio over sqrt(2 pi)); Phi(a) = 1 - E Q(a). Q is a polynomial of degree 7
@@ -140,18 +142,20 @@ GLK_VINLINE vf v_gelu_q_plain(vf a) {
 
 /*
  * Phi(-a) itself for a = |g| < GLK_GELU_PHI_AMAX (every lane of 96% of
- * N(0, 1) vectors), without E and Q: a polynomial of degree 7 on each of 16
- * pieces, like Q's, whose index comes from the bits of t = K - a, K = 4 -
- * 2^-21 (below 4 at a = 0): the exponent and top three mantissa bits of t,
- * so widths 1/4 on [0, 2) and 1/8 on [2, 3), narrower where Phi falls off
- * faster. P = p0 + x (p1 + x r2(x)), x = a - c; p1 + x r2 is summed with
- * its error (|x r2| < 0.19 |p1|) and times x as hi + lo, p0 and p1 are
- * hi + lo, so only r2's rounding (x r2 below 3% of P) and t's roundings
- * remain: fitted within 2^-34 relative, an f32 emulation within 2^-28.2 of
- * Phi(-a) (at a = 0.06, where x = a - c rounds), 1 - P within 2^-28.3 of
- * Phi(a) (tools/accuracy/fit_gelu_phi.py fits the table and checks it).
- * Taking E and Q out of the forward (their exponential, their product) cut
- * f32 geglu's forward time by 30% in cache.
+ * N(0, 1) vectors of 16, 91% of AVX-512's 32), without E and Q: a
+ * polynomial of degree 7 on each of 16 pieces, like Q's, whose index comes
+ * from the bits of t = K - a, K = 4 - 2^-21 (below 4 at a = 0): the
+ * exponent and top three mantissa bits of t, so widths 1/4 on [0, 2] and
+ * 1/8 on [2, 3), narrower where Phi falls off faster (t's rounding only
+ * moves a lane at a piece's edge into its neighbour, whose fit reaches
+ * 2^-20 past it). P = p0 + x (p1 + x r2(x)), x = a - c; p1 + x r2 is summed
+ * with its error (|x r2| < 0.19 |p1|) and times x as hi + lo, p0 and p1 are
+ * hi + lo, so only the roundings of r2 and x r2 (x^2 r2 below 4.3% of P)
+ * and of x in the last piece (a < 1/16) remain: fitted within 2^-34
+ * relative, an f32 emulation within 2^-28.2 of Phi(-a) (at a = 0.06), 1 - P
+ * within 2^-28.3 of Phi(a) (tools/accuracy/fit_gelu_phi.py fits the table
+ * and checks it). Taking E and Q out of the forward (their exponential,
+ * their product) cut f32 geglu's forward time by 30% in cache.
  */
 #define GLK_GELU_PHI_AMAX 2.99f /* a + margin below K - 1 (t >= 1) */
 /* Per piece: c, p1, p2 .. p7, p0, p0 lo, p1 lo */
