@@ -275,14 +275,21 @@ GLK_VINLINE vf v_fast_mul_act(glk_act act, vf w, const fargs *a, const fsig *f) 
  * keeps clear of the subnormals (a term that does go subnormal there is
  * under 2^-48 of y).
  */
+/* E = e^-gc (its reduction error kept) and 1 + E = dh + dl exactly, on
+ * either side of 1 */
+GLK_VINLINE vf2 v_one_plus_exp_neg(vf gc, vf2 *e) {
+  const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
+  *e = v_fexp_value(&p);
+  const vf one = v1();
+  const vf big = vf_max_c(e->hi, one), small = vf_min_c(e->hi, one);
+  const vf dh = vf_add(big, small);
+  return vf2_make(dh, vf_add(vf_sub(small, vf_sub(dh, big)), e->lo));
+}
 GLK_VINLINE vf v_glu_core_w(vf2 w, int has_lo, vf gc, int one_div) {
   const vf v = w.hi;
-  const fexp p = v_fexp_parts(vf_neg(gc), v0(), 0, 1);
-  const vf2 e = v_fexp_value(&p);
-  const vf one = v1();
-  const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
-  const vf dh = vf_add(big, small);
-  const vf dl = vf_add(vf_sub(small, vf_sub(dh, big)), e.lo); /* 1 + E = dh + dl */
+  vf2 e;
+  const vf2 d = v_one_plus_exp_neg(gc, &e);
+  const vf one = v1(), dh = d.hi, dl = d.lo;
   const vf inv = vf_div(one, dh);
   if (one_div) {
     const vf rem = vf_fnma(inv, dl, vf_fnma(inv, dh, one)); /* 1 - inv (dh + dl) */
@@ -333,14 +340,11 @@ GLK_VINLINE vm v_glu_plain_lanes(vf w, vf g) {
  * below FLT_MIN, as in v_backward_fast (1.03 ULP there, measured).
  */
 GLK_VINLINE void v_glu_bwd_core(int swiglu, vf v, vf g, vf dy, vf *dv, vf *dg) {
-  const fexp p = v_fexp_parts(vf_neg(g), v0(), 0, 1);
-  const vf2 e = v_fexp_value(&p);
+  vf2 e;
+  const vf2 d = v_one_plus_exp_neg(g, &e);
   const vf one = v1();
-  const vf big = vf_max_c(e.hi, one), small = vf_min_c(e.hi, one);
-  const vf dh = vf_add(big, small);
-  const vf dl = vf_add(vf_sub(small, vf_sub(dh, big)), e.lo); /* 1 + E = dh + dl */
-  const vf ih = vf_div(one, dh);
-  const vf rem = vf_fnma(ih, dl, vf_fnma(ih, dh, one)); /* 1 - ih (dh + dl) */
+  const vf ih = vf_div(one, d.hi);
+  const vf rem = vf_fnma(ih, d.lo, vf_fnma(ih, d.hi, one)); /* 1 - ih (dh + dl) */
   const vf2 inv = vf2_make(ih, vf_mul(ih, rem));
   const vf2 cosig = vf2_mul22(e, inv); /* 1 - sigmoid(g) */
   vf2 dfac;
