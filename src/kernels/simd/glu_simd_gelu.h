@@ -108,13 +108,26 @@ static const _Alignas(64) float glk_gelu_q_pieces[10][16] = {
 /* The piece of a in [0, 26]: (bits(a + 2) >> 21) - 4 * 128 */
 GLK_VINLINE vf v_gelu_piece(vf a) { return vf_bits_index(vf_add(a, vf_set1(2.0f)), 21, 512u); }
 
+/* Shared by the piecewise polynomials (Q's, Phi's): their rows t[k] hold
+ * one coefficient per piece, picked by piece index i. */
+/* t[bottom] + x t[bottom + 1] + ... + x^(top - bottom) t[top], by Horner */
+GLK_VINLINE vf v_pieces_horner(const float (*t)[16], vf i, vf x, int top, int bottom) {
+  vf r = vf_lookup16(t[top], i);
+  for (int k = top - 1; k >= bottom; k--) r = vf_fma(r, x, vf_lookup16(t[k], i));
+  return r;
+}
+/* p0 + (mh + ml) as hi + lo, p0_lo joining the low part; |mh| < p0 makes
+ * the sum's error exact */
+GLK_VINLINE vf2 v_pieces_sum(vf p0, vf p0_lo, vf mh, vf ml) {
+  const vf sh = vf_add(p0, mh);
+  return vf2_make(sh, vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, p0_lo)));
+}
+
 /* x = a - c and r(x) = p1 + p2 x + ... + p7 x^6 in f32, for piece i */
 GLK_VINLINE vf v_gelu_r(vf a, vf i, vf *x) {
   const float(*t)[16] = glk_gelu_q_pieces;
   *x = vf_sub(a, vf_lookup16(t[0], i));
-  vf r = vf_lookup16(t[7], i);
-  for (int k = 6; k >= 1; k--) r = vf_fma(r, *x, vf_lookup16(t[k], i));
-  return r;
+  return v_pieces_horner(t, i, *x, 7, 1);
 }
 
 /* Q(a) for a in [0, 26], as hi + lo (within 2^-25.5 relative, see above) */
@@ -122,12 +135,9 @@ GLK_VINLINE vf2 v_gelu_q(vf a) {
   const vf i = v_gelu_piece(a);
   vf x;
   const vf r = v_gelu_r(a, i, &x);
-  const vf mh = vf_mul(x, r), ml = vf_fms(x, r, mh);
-  const vf p0 = vf_lookup16(glk_gelu_q_pieces[8], i);
-  const vf sh = vf_add(p0, mh); /* |mh| < p0: the sum's error is exact */
-  const vf p0_lo = vf_lookup16(glk_gelu_q_pieces[9], i);
-  const vf sl = vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, p0_lo));
-  return vf2_make(sh, sl);
+  const vf mh = vf_mul(x, r), ml = vf_fms(x, r, mh); /* |mh| < p0 */
+  return v_pieces_sum(vf_lookup16(glk_gelu_q_pieces[8], i),
+                      vf_lookup16(glk_gelu_q_pieces[9], i), mh, ml);
 }
 
 /* Q(a) in f32 alone, for the 16-bit first passes (glu_simd_screen.h):
@@ -157,7 +167,7 @@ GLK_VINLINE vf v_gelu_q_plain(vf a) {
  * and checks it). Taking E and Q out of the forward (their exponential,
  * their product) cut f32 geglu's forward time by 30% in cache.
  */
-#define GLK_GELU_PHI_AMAX 2.99f /* a + margin below K - 1 (t >= 1) */
+#define GLK_GELU_PHI_AMAX 2.99f /* below K - 1 with room: t = K - a stays >= 1 */
 /* Per piece: c, p1, p2 .. p7, p0, p0 lo, p1 lo */
 static const _Alignas(64) float glk_gelu_phi_pieces[11][16] = {
     /* c */
@@ -244,15 +254,11 @@ GLK_VINLINE vf2 v_gelu_phi_neg(vf a) {
   const float(*t)[16] = glk_gelu_phi_pieces;
   const vf i = vf_bits_index(vf_sub(vf_set1(0x1.fffffcp+1f), a), 20, 127u << 3);
   const vf x = vf_sub(a, vf_lookup16(t[0], i));
-  vf r = vf_lookup16(t[7], i);
-  for (int k = 6; k >= 2; k--) r = vf_fma(r, x, vf_lookup16(t[k], i));
-  const vf xr = vf_mul(x, r), p1 = vf_lookup16(t[1], i);
+  const vf xr = vf_mul(x, v_pieces_horner(t, i, x, 7, 2)), p1 = vf_lookup16(t[1], i);
   const vf s = vf_add(p1, xr), e = vf_add(vf_sub(p1, s), xr); /* p1 + x r2 = s + e */
   const vf mh = vf_mul(x, s);
   const vf ml = vf_fma(x, vf_add(e, vf_lookup16(t[10], i)), vf_fms(x, s, mh));
-  const vf p0 = vf_lookup16(t[8], i);
-  const vf sh = vf_add(p0, mh); /* |mh| < 0.34 p0: the sum's error is exact */
-  return vf2_make(sh, vf_add(vf_add(vf_sub(p0, sh), mh), vf_add(ml, vf_lookup16(t[9], i))));
+  return v_pieces_sum(vf_lookup16(t[8], i), vf_lookup16(t[9], i), mh, ml); /* |mh| < 0.34 p0 */
 }
 
 /* 1 - x for |x| <= 1, as hi + lo */
