@@ -111,10 +111,12 @@ static glk_status glk_call_start(glk_call *k, const glk_options *options, int ba
 static void glk_call_walk(glk_call *k, int nops, int32_t rank, const int64_t *shape) {
   k->dtype = k->c[0].t->dtype;
   /* the 16-bit types' first passes' lookup tables (made on first use),
-   * for the CPU's SIMD kernels (the reference ignores them) */
+   * for the CPU's SIMD kernels (the reference ignores them) where they pay
+   * on this CPU; without one the kernels compute their first pass */
+  const glk_isa isa = k->opt.isa == GLK_ISA_AUTO ? glk_default_isa() : k->opt.isa;
   if ((k->dtype == GLK_DTYPE_BF16 || k->dtype == GLK_DTYPE_F16) &&
-      k->opt.device == GLK_DEVICE_CPU &&
-      (k->opt.isa == GLK_ISA_AUTO ? glk_default_isa() : k->opt.isa) != GLK_ISA_SCALAR) {
+      k->opt.device == GLK_DEVICE_CPU && isa != GLK_ISA_SCALAR &&
+      glk__gate_table_pays(isa, k->dtype, k->opt.act, k->backward)) {
     if (k->backward) /* the backward reads its own pairs alone */
       k->params.dact_table = glk__gate_dtable(k->dtype, k->opt.act);
     else

@@ -38,6 +38,17 @@ static void glk_detect(void) {
       glk_features.avx2 && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
   if (glk_features.avx512 && max_sub7 >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
     glk_features.avx512_bf16 = (a >> 5) & 1;
+  /* AMD from Zen on (family 17h and later) runs VPGATHERDD as many
+   * micro-ops: on Zen 5 (a 2-vCPU VM, 2026-12-07) one 16-lane gather every
+   * 4.6 ns, 0.29 ns a lane, against 0.16 ns an element for the whole DRAM
+   * stream of a bf16 GLU */
+  unsigned vendor[3] = {0, 0, 0};
+  __get_cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1]);
+  const int amd = vendor[0] == 0x68747541u && vendor[1] == 0x69746e65u &&
+                  vendor[2] == 0x444d4163u; /* "AuthenticAMD" */
+  __get_cpuid(1, &a, &b, &c, &d);
+  const unsigned family = ((a >> 8) & 0xf) + (((a >> 8) & 0xf) == 0xf ? (a >> 20) & 0xff : 0);
+  glk_features.slow_gather = amd && family >= 0x17;
 }
 #elif defined(__aarch64__)
 static void glk_detect(void) { glk_features.neon = 1; }

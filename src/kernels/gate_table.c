@@ -8,8 +8,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "dispatch/cpu_features.h"
 #include "dispatch/dispatch.h"
 #include "kernels/convert.h"
 
@@ -150,7 +152,42 @@ const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
   return glk_table(dt, act, 1);
 }
 
+/*
+ * Where a 16-lane gather costs 0.29 ns a lane (AMD Zen 5, cpu_features.c),
+ * the AVX-512 kernels' lookup loses to the computed first passes wherever
+ * those are cheap. Zen 5 VM, one thread, ns an element, table -> computed
+ * (2026-12-07, bench/RESULTS-cpu.md): f16 forward 64x1024 glu 0.59 -> 0.36,
+ * geglu 0.63 -> 0.57, 4096x8192 glu 0.74 -> 0.46, geglu 0.80 -> 0.70; bf16
+ * forward 64x1024 glu 0.37 -> 0.31, geglu_quick 0.49 -> 0.37, but at
+ * 4096x8192 geglu 0.52 -> 0.65 and 64x1024 geglu_tanh 0.35 -> 0.49 (bf16's
+ * computed GELU passes still evaluate E and Q); bf16 backward 256x4096 glu
+ * 0.79 -> 0.60, while the others' tables win (swiglu has no computed pass;
+ * geglu 0.86 -> 1.22).
+ */
+static int glk_tables_mode; /* 0 auto, 1 always, 2 never */
+static pthread_once_t glk_tables_mode_once = PTHREAD_ONCE_INIT;
+static void glk_read_tables_mode(void) {
+  const char *env = getenv("GLUKIT_TABLES");
+  glk_tables_mode = !env ? 0 : !strcmp(env, "always") ? 1 : !strcmp(env, "never") ? 2 : 0;
+}
+
+int glk__gate_table_pays(glk_isa isa, glk_dtype dt, glk_act act, int backward) {
+  pthread_once(&glk_tables_mode_once, glk_read_tables_mode);
+  if (glk_tables_mode) return glk_tables_mode == 1;
+  /* AVX2's computed passes, 8 lanes a register, cost twice as much an
+   * element: there the gathers still win (the same VM: bf16 glu forward
+   * 64x1024 0.61 -> 0.91 ns without its table, f16 geglu 0.63 -> 1.32) */
+  if (!glk__cpu_features()->slow_gather || isa != GLK_ISA_AVX512) return 1;
+  if (backward) return act != GLK_ACT_GLU;
+  return dt == GLK_DTYPE_BF16 && (act == GLK_ACT_GEGLU || act == GLK_ACT_GEGLU_TANH);
+}
+
 #else
+
+int glk__gate_table_pays(glk_isa isa, glk_dtype dt, glk_act act, int backward) {
+  (void)isa, (void)dt, (void)act, (void)backward;
+  return 0;
+}
 
 const float *glk__gate_table(glk_dtype dt, glk_act act) {
   (void)dt, (void)act;

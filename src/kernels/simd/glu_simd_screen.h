@@ -172,13 +172,13 @@ GLK_VINLINE int v_forward_table16(vf v, vf g, const float *t, int f16, vf *y) {
 #endif
 }
 
-/* The first pass of a 16-bit forward (f16: 1, else bf16), for the table
- * variants: the lookup where there is a table, else none (the API always
- * passes their table to these kernels; without one they take the fast
- * path). 1 when *y is the pass's. */
+/* The first pass of a 16-bit forward (f16: 1, else bf16) from the table
+ * k->table of a table variant: 1 when *y is the pass's. Without a table
+ * (the API passes none where it does not pay, gate_table.h) the callers
+ * below take the computed pass. */
 GLK_VINLINE int v_forward_by_table(glk_act act, vf v, vf g, const simd_consts *k, int f16,
                                    vf *y) {
-  if (k->table && v_forward_table16(v, g, k->table, f16, y)) return 1;
+  if (v_forward_table16(v, g, k->table, f16, y)) return 1;
   *y = v_forward(act, v, g, k);
   return 0;
 }
@@ -187,7 +187,7 @@ GLK_VINLINE int v_forward_by_table(glk_act act, vf v, vf g, const simd_consts *k
 GLK_VINLINE int v_forward_bf16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
   (void)nt;
 #ifdef GLK_VEC_HAS_TABLE
-  if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 0, y);
+  if (glk_gate_table_act(act) && k->table) return v_forward_by_table(act, v, g, k, 0, y);
 #endif
   return v_forward_screen(act, v, g, k, 1, 0, y);
 }
@@ -197,10 +197,10 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
   return y;
 }
 
-/* Without a table (swiglu_oai on x86; every variant on NEON) the f16
- * forward's first pass is the computed one. f16 keeps 10 of f32's 23
- * mantissa bits and screens only in its normal range (v_rounds_alike).
- * A lane in 128 lies within the margin
+/* Without a table (swiglu_oai, and where a table does not pay on x86:
+ * gate_table.h; every variant on NEON) the f16 forward's first pass is the
+ * computed one. f16 keeps 10 of f32's 23 mantissa bits and screens only in
+ * its normal range (v_rounds_alike). A lane in 128 lies within the margin
  * (2 x 32 of 8192 steps), so about a fifth of the 32-lane vectors of the
  * AVX-512 kernels fall back: still faster in cache, but in streaming loops
  * (nt) those mispredicted branches cost more than they save, so there f16
@@ -209,7 +209,7 @@ GLK_VINLINE vf v_forward_bf16(glk_act act, vf v, vf g, const simd_consts *k) {
  * bf16's. */
 GLK_VINLINE int v_forward_f16_n(glk_act act, vf v, vf g, const simd_consts *k, int nt, vf *y) {
 #ifdef GLK_VEC_HAS_TABLE
-  if (glk_gate_table_act(act)) return v_forward_by_table(act, v, g, k, 1, y);
+  if (glk_gate_table_act(act) && k->table) return v_forward_by_table(act, v, g, k, 1, y);
 #endif
   return v_forward_screen(act, v, g, k, !nt, 1, y);
 }
@@ -362,9 +362,8 @@ GLK_VINLINE int v_backward_bf16(glk_act act, vf v, vf g, vf dy, const simd_const
   vf a, b, num, den;
   vm ok;
 #ifdef GLK_VEC_HAS_TABLE
-  if (glk_gate_table_act(act)) { /* as the forward: no computed pass */
-    if (!acc && k->dtable && v_backward_bf16_table(act, v, g, dy, k->dtable, dv, dg))
-      return 1;
+  if (glk_gate_table_act(act) && k->dtable) { /* as the forward: no computed pass */
+    if (!acc && v_backward_bf16_table(act, v, g, dy, k->dtable, dv, dg)) return 1;
     v_backward(act, v, g, dy, k, dv, dg);
     return 0;
   }
