@@ -40,8 +40,8 @@ static void glk_detect(void) {
     glk_features.avx512_bf16 = (a >> 5) & 1;
   /* AMD from Zen on (family 17h and later) runs VPGATHERDD as many
    * micro-ops: on Zen 5 (a 2-vCPU VM, 2026-12-07) one 16-lane gather every
-   * 4.6 ns, 0.29 ns a lane, against 0.16 ns an element for the whole DRAM
-   * stream of a bf16 GLU */
+   * 3.7 to 4.6 ns, 0.23 to 0.29 ns a lane (glukit_gather_bench), against
+   * 0.16 ns an element for the whole DRAM stream of a bf16 GLU */
   unsigned vendor[3] = {0, 0, 0};
   __get_cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1]);
   const int amd = vendor[0] == 0x68747541u && vendor[1] == 0x69746e65u &&

@@ -153,7 +153,8 @@ const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
 }
 
 /*
- * Where a 16-lane gather costs 0.29 ns a lane (AMD Zen 5, cpu_features.c),
+ * Where a 16-lane gather costs 0.23 to 0.29 ns a lane (AMD Zen 5,
+ * cpu_features.c; bench/overlap/gather_bench.c),
  * the AVX-512 kernels' lookup loses to the computed first passes wherever
  * those are cheap. Zen 5 VM, one thread, ns an element, table -> computed
  * (2026-12-07, bench/RESULTS-cpu.md): f16 forward 64x1024 glu 0.59 -> 0.36,
