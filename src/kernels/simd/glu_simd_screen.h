@@ -23,12 +23,13 @@
  * 1 + e 1.6; the quotient 1; so the sigmoid 3.8. Then one rounding per
  * product: glu 4.8, swiglu and the GELUs 5.8 (their s carries its own
  * rounding as a low part); swiglu_oai 8.8 (v + 1 is rounded: exact by
- * Sterbenz where it cancels, else within 3). geglu: E = e^(-g^2/2) 1.2 (g^2
- * exact as hi + lo), Q 2.5 (glu_simd_gelu.h's pieces with p0 in f32: p0's
- * rounding 0.82, r's 0.2, x's and the fit's 0.25, the last FMA 1; 1.8
- * measured), E Q 1, so Phi 4.7 below 0, and 1 - E Q (E Q <= 1/2 <= Phi)
- * 5.7 above; times g and v 7.7 (9.2 before the pieces, 2026-12-07: the
- * margin still assumes 9.2).
+ * Sterbenz where it cancels, else within 3). geglu, where |g| < 2.99 (a
+ * vector with any other lane takes v_forward): P = Phi(-|g|) from
+ * glu_simd_gelu.h's Phi pieces, their hi part alone within 1.06 (its
+ * rounding and the pieces' 2^-28.2), so Phi 1.06 below 0 and 1 - P 2.06
+ * above (P <= 1/2 <= 1 - P); times g and v 4.1. (Before 2026-12-08 the
+ * pass formed E Q, 7.7, and before Q's pieces 9.2: the margin still
+ * assumes 9.2.)
  */
 
 /* The margin, in f32 ULPs of y': about a lane in 1000 falls within it for
@@ -37,11 +38,11 @@
 /* |s| below this: e^-|s| normal, its reduction in range */
 #define GLK_SCREEN_SMAX 80.0f
 
-/* |g| below this for geglu's plain value: e^(-g^2/2) stays normal */
+/* |g| below this for geglu's plain backward: e^(-g^2/2) stays normal */
 #define GLK_SCREEN_GELU_AMAX 12.0f
 
 /* The plain E = e^(-g^2/2) and Q (Phi(-|g|) = E Q) of glu_simd_gelu.h, in
- * f32, for |g| < GLK_SCREEN_GELU_AMAX; a = |g|. */
+ * f32, for |g| < GLK_SCREEN_GELU_AMAX; a = |g|. (The bf16 backward's.) */
 GLK_VINLINE void v_plain_gelu_eq(vf g, vf *a, vf *e, vf *q) {
   *a = vf_abs(g);
   const vf h = vf_mul(*a, *a), mhalf = vf_set1(-0.5f);
@@ -51,13 +52,12 @@ GLK_VINLINE void v_plain_gelu_eq(vf g, vf *a, vf *e, vf *q) {
   *q = v_gelu_q_plain(*a);
 }
 
-/* y' = v g Phi(g) the plain way (glu_simd_gelu.h's Q and E, in f32) */
+/* y' = v g Phi(g) the plain way, Phi from glu_simd_gelu.h's Phi pieces
+ * (their hi part alone) where |g| < GLK_GELU_PHI_AMAX; ok false elsewhere */
 GLK_VINLINE vf v_forward_plain_gelu(vf v, vf g, vm *ok) {
-  vf a, e, q;
-  v_plain_gelu_eq(g, &a, &e, &q);
-  const vf eq = vf_mul(e, q);
-  *ok = vf_lt(a, vf_set1(GLK_SCREEN_GELU_AMAX));
-  return vf_mul(vf_mul(v, g), vf_select(vf_lt(g, v0()), eq, vf_sub(v1(), eq)));
+  const vf a = vf_abs(g), p = v_gelu_phi_neg(a).hi;
+  *ok = vf_lt(a, vf_set1(GLK_GELU_PHI_AMAX)); /* false for NaN */
+  return vf_mul(vf_mul(v, g), vf_select(vf_lt(g, v0()), p, vf_sub(v1(), p)));
 }
 
 /* y' = v act(g) the plain way, for the sigmoid family and geglu; 0 for the
