@@ -160,8 +160,9 @@ const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
  * (2026-12-07, bench/RESULTS-cpu.md): f16 forward 64x1024 glu 0.59 -> 0.36,
  * geglu 0.63 -> 0.57, 4096x8192 glu 0.74 -> 0.46, geglu 0.80 -> 0.70; bf16
  * forward 64x1024 glu 0.37 -> 0.31, geglu_quick 0.49 -> 0.37, but at
- * 4096x8192 geglu 0.52 -> 0.65 and 64x1024 geglu_tanh 0.35 -> 0.49 (bf16's
- * computed GELU passes still evaluate E and Q); bf16 backward 256x4096 glu
+ * 4096x8192 geglu 0.52 -> 0.65 (with E Q; from the Phi pieces since
+ * 7579c2e, 64x1024 0.36 against 0.39, best of 5) and 64x1024 geglu_tanh
+ * 0.35 -> 0.49; bf16 backward 256x4096 glu
  * 0.79 -> 0.60, while the others' tables win (swiglu has no computed pass;
  * geglu 0.86 -> 1.22).
  */
