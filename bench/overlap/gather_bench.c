@@ -31,68 +31,56 @@ static double now_s(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Four independent gathers a step; indices walk the low 64 Ki entries. */
+/* Four independent gathers a step, their indices walking the low 64 Ki
+ * entries: I the index vector's intrinsics prefix and type (_mm512_,
+ * si512 / _mm256_, si256), A the accumulator's (add, zero), G(i) the
+ * gather. Returns seconds per gather. */
+#define GATHER_LOOP(IP, IT, ITYPE, ATYPE, AADD, AZERO, G, START)                  \
+  do {                                                                            \
+    ITYPE idx = START;                                                            \
+    const ITYPE step = IP##set1_epi32(7), mask = IP##set1_epi32(0xffff);          \
+    ATYPE a0 = AZERO, a1 = a0, a2 = a0, a3 = a0;                                  \
+    const double t0 = now_s();                                                    \
+    for (int i = 0; i < STEPS; i++) {                                             \
+      const ITYPE i0 = IP##and_##IT(idx, mask);                                   \
+      const ITYPE i1 = IP##and_##IT(IP##add_epi32(i0, step), mask);               \
+      const ITYPE i2 = IP##and_##IT(IP##add_epi32(i1, step), mask);               \
+      const ITYPE i3 = IP##and_##IT(IP##add_epi32(i2, step), mask);               \
+      idx = IP##add_epi32(i3, step);                                              \
+      a0 = AADD(a0, G(i0)), a1 = AADD(a1, G(i1)), a2 = AADD(a2, G(i2)), a3 = AADD(a3, G(i3)); \
+    }                                                                             \
+    t = (now_s() - t0) / (4.0 * STEPS);                                           \
+    ATYPE sum = AADD(AADD(a0, a1), AADD(a2, a3));                                 \
+    float first;                                                                  \
+    memcpy(&first, &sum, sizeof first);                                           \
+    sink = first;                                                                 \
+  } while (0)
+
+#define START16                                                                              \
+  _mm512_set_epi32(0, 3100, 6200, 9300, 12400, 15500, 18600, 21700, 24800, 27900, 31000, \
+                   34100, 37200, 40300, 43400, 46500)
+#define START8 _mm256_set_epi32(0, 6200, 12400, 18600, 24800, 31000, 37200, 43400)
+
 GLK_TARGET static double gather16(void) {
-  __m512i idx = _mm512_set_epi32(0, 3100, 6200, 9300, 12400, 15500, 18600, 21700, 24800, 27900,
-                                 31000, 34100, 37200, 40300, 43400, 46500);
-  const __m512i step = _mm512_set1_epi32(7), mask = _mm512_set1_epi32(0xffff);
-  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  const double t0 = now_s();
-  for (int i = 0; i < STEPS; i++) {
-    const __m512i i0 = _mm512_and_si512(idx, mask), i1 = _mm512_and_si512(_mm512_add_epi32(idx, step), mask);
-    const __m512i i2 = _mm512_and_si512(_mm512_add_epi32(i1, step), mask);
-    const __m512i i3 = _mm512_and_si512(_mm512_add_epi32(i2, step), mask);
-    idx = _mm512_add_epi32(i3, step);
-    a0 = _mm512_add_ps(a0, _mm512_i32gather_ps(i0, table, 4));
-    a1 = _mm512_add_ps(a1, _mm512_i32gather_ps(i1, table, 4));
-    a2 = _mm512_add_ps(a2, _mm512_i32gather_ps(i2, table, 4));
-    a3 = _mm512_add_ps(a3, _mm512_i32gather_ps(i3, table, 4));
-  }
-  const double t = now_s() - t0;
-  sink = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-  return t / (4.0 * STEPS);
+  double t;
+#define G(i) _mm512_i32gather_ps(i, table, 4)
+  GATHER_LOOP(_mm512_, si512, __m512i, __m512, _mm512_add_ps, _mm512_setzero_ps(), G, START16);
+#undef G
+  return t;
 }
-
 GLK_TARGET static double gather8x64(void) {
-  __m256i idx = _mm256_set_epi32(0, 6200, 12400, 18600, 24800, 31000, 37200, 43400);
-  const __m256i step = _mm256_set1_epi32(7), mask = _mm256_set1_epi32(0xffff);
-  __m512d a0 = _mm512_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-  const double t0 = now_s();
-  for (int i = 0; i < STEPS; i++) {
-    const __m256i i0 = _mm256_and_si256(idx, mask), i1 = _mm256_and_si256(_mm256_add_epi32(idx, step), mask);
-    const __m256i i2 = _mm256_and_si256(_mm256_add_epi32(i1, step), mask);
-    const __m256i i3 = _mm256_and_si256(_mm256_add_epi32(i2, step), mask);
-    idx = _mm256_add_epi32(i3, step);
-    a0 = _mm512_add_pd(a0, _mm512_i32gather_pd(i0, table, 8));
-    a1 = _mm512_add_pd(a1, _mm512_i32gather_pd(i1, table, 8));
-    a2 = _mm512_add_pd(a2, _mm512_i32gather_pd(i2, table, 8));
-    a3 = _mm512_add_pd(a3, _mm512_i32gather_pd(i3, table, 8));
-  }
-  const double t = now_s() - t0;
-  sink = (float)_mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
-  return t / (4.0 * STEPS);
+  double t;
+#define G(i) _mm512_i32gather_pd(i, table, 8)
+  GATHER_LOOP(_mm256_, si256, __m256i, __m512d, _mm512_add_pd, _mm512_setzero_pd(), G, START8);
+#undef G
+  return t;
 }
-
 GLK_TARGET static double gather8(void) {
-  __m256i idx = _mm256_set_epi32(0, 6200, 12400, 18600, 24800, 31000, 37200, 43400);
-  const __m256i step = _mm256_set1_epi32(7), mask = _mm256_set1_epi32(0xffff);
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  const double t0 = now_s();
-  for (int i = 0; i < STEPS; i++) {
-    const __m256i i0 = _mm256_and_si256(idx, mask), i1 = _mm256_and_si256(_mm256_add_epi32(idx, step), mask);
-    const __m256i i2 = _mm256_and_si256(_mm256_add_epi32(i1, step), mask);
-    const __m256i i3 = _mm256_and_si256(_mm256_add_epi32(i2, step), mask);
-    idx = _mm256_add_epi32(i3, step);
-    a0 = _mm256_add_ps(a0, _mm256_i32gather_ps(table, i0, 4));
-    a1 = _mm256_add_ps(a1, _mm256_i32gather_ps(table, i1, 4));
-    a2 = _mm256_add_ps(a2, _mm256_i32gather_ps(table, i2, 4));
-    a3 = _mm256_add_ps(a3, _mm256_i32gather_ps(table, i3, 4));
-  }
-  const double t = now_s() - t0;
-  float o[8];
-  _mm256_storeu_ps(o, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  sink = o[0];
-  return t / (4.0 * STEPS);
+  double t;
+#define G(i) _mm256_i32gather_ps(table, i, 4)
+  GATHER_LOOP(_mm256_, si256, __m256i, __m256, _mm256_add_ps, _mm256_setzero_ps(), G, START8);
+#undef G
+  return t;
 }
 
 /* Eight independent chains of one ZMM instruction (its throughput where
