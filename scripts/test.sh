@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake make gcc libc6-dev binutils pkgconf libcmocka-dev
           python3-numpy python3-torch python3-pytest python3-hypothesis
-          libopenblas-dev zlib1g-dev python3-sklearn
+          libopenblas-dev zlib1g-dev python3-sklearn python3-scipy python3-mpmath
           gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64 libmpfr-dev:arm64
           valgrind clang libclang-rt-14-dev libmpfr-dev libsleef-dev)
 missing=()

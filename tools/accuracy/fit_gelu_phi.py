@@ -141,17 +141,28 @@ def c_float(v):
     return f"{sign}0x{ip}{'.' + fp if fp else ''}p{int(exp):+d}f"
 
 
-def header_table():
-    """glk_gelu_phi_pieces as the kernel holds it: [piece][row]."""
+def header_table(name="glk_gelu_phi_pieces", rows=11):
+    """A table of pieces as glu_simd_gelu.h holds it, as [piece][row]."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "src", "kernels", "simd", "glu_simd_gelu.h")
     text = open(path).read()
-    start = text.index("glk_gelu_phi_pieces[11][16] = {")
+    start = text.index(f"{name}[{rows}][16] = {{")
     body = text[start:text.index("};", start)]
     body = re.sub(r"/\*.*?\*/", "", body[body.index("{"):])
     vals = [float.fromhex(v[:-1]) for v in re.findall(r"-?0x[0-9a-fA-F.]+p[+-]\d+f", body)]
-    assert len(vals) == 11 * 16, len(vals)
-    return np.array(vals, dtype=F32).reshape(11, 16).T.copy()
+    assert len(vals) == rows * 16, len(vals)
+    return np.array(vals, dtype=F32).reshape(rows, 16).T.copy()
+
+
+def print_c_table(name, table, row_names):
+    print(f"static const _Alignas(64) float {name}[{len(row_names)}][16] = {{")
+    for r, row_name in enumerate(row_names):
+        vals = [c_float(table[k][r]) for k in range(16)]
+        print(f"    /* {row_name} */\n    {{")
+        for j in range(0, 16, 4):
+            print("        " + ", ".join(vals[j:j + 4]) + ("," if j < 12 else ""))
+        print("    },")
+    print("};")
 
 
 def main():
@@ -166,14 +177,7 @@ def main():
         rows.append(row)
     table = np.array(rows, dtype=F32)
     check(table)
-    print("static const _Alignas(64) float glk_gelu_phi_pieces[11][16] = {")
-    for r, name in enumerate(ROWS):
-        vals = [c_float(table[k][r]) for k in range(16)]
-        print(f"    /* {name} */\n    {{")
-        for j in range(0, 16, 4):
-            print("        " + ", ".join(vals[j:j + 4]) + ("," if j < 12 else ""))
-        print("    },")
-    print("};")
+    print_c_table("glk_gelu_phi_pieces", table, ROWS)
 
 
 if __name__ == "__main__":
