@@ -154,17 +154,16 @@ const float *glk__gate_dtable(glk_dtype dt, glk_act act) {
 
 /*
  * Where a 16-lane gather costs 0.23 to 0.29 ns a lane (AMD Zen 5,
- * cpu_features.c; bench/overlap/gather_bench.c),
- * the AVX-512 kernels' lookup loses to the computed first passes wherever
- * those are cheap. Zen 5 VM, one thread, ns an element, table -> computed
- * (2026-12-07, bench/RESULTS-cpu.md): f16 forward 64x1024 glu 0.59 -> 0.36,
- * geglu 0.63 -> 0.57, 4096x8192 glu 0.74 -> 0.46, geglu 0.80 -> 0.70; bf16
- * forward 64x1024 glu 0.37 -> 0.31, geglu_quick 0.49 -> 0.37, but at
- * 4096x8192 geglu 0.52 -> 0.65 (with E Q; from the Phi pieces since
- * 7579c2e, 64x1024 0.36 against 0.39, best of 5) and 64x1024 geglu_tanh
- * 0.35 -> 0.49; bf16 backward 256x4096 glu
- * 0.79 -> 0.60, while the others' tables win (swiglu has no computed pass;
- * geglu 0.86 -> 1.22).
+ * cpu_features.c; bench/overlap/gather_bench.c), the AVX-512 kernels'
+ * lookup loses to the computed first passes wherever those are cheap.
+ * Zen 5 VM, one thread, ns an element, table -> computed (2026-12-07,
+ * bench/RESULTS-cpu.md): f16 forward 64x1024 glu 0.59 -> 0.36, geglu 0.63
+ * -> 0.57, 4096x8192 glu 0.74 -> 0.46, geglu 0.80 -> 0.70; bf16 forward
+ * 64x1024 glu 0.37 -> 0.29, geglu_quick 0.49 -> 0.37, but 4096x8192 geglu
+ * 0.52 -> 0.65 (with E Q; from the Phi pieces since 7579c2e, 64x1024 0.36
+ * against 0.39, best of 5) and 64x1024 geglu_tanh 0.35 -> 0.49; bf16
+ * backward 256x4096 glu 0.79 -> 0.60, while the others' tables win (swiglu
+ * has no computed pass; geglu 0.86 -> 1.22).
  */
 static int glk_tables_mode; /* 0 auto, 1 always, 2 never */
 static pthread_once_t glk_tables_mode_once = PTHREAD_ONCE_INIT;

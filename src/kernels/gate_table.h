@@ -34,10 +34,10 @@ const float *glk__gate_dtable(glk_dtype dt, glk_act act); /* 768 KiB, about 1.3 
 #define GLK_GATE_DMARGINS (2 * 65536)
 
 /* Whether isa's dt kernels' first pass (backward: bf16's pairs) should
- * look act up rather than compute it on this CPU. Both give the same bits; where
- * gathers are slow (cpu_features.h) only the costlier variants keep their
- * tables. GLUKIT_TABLES=always or never overrides (read once): the tests
- * run every 16-bit gate both ways. */
+ * look act up rather than compute it on this CPU. Both give the same
+ * bits; where gathers are slow (cpu_features.h) only the costlier variants
+ * keep their tables. GLUKIT_TABLES=always or never overrides (read once):
+ * the tests run every 16-bit gate both ways. */
 int glk__gate_table_pays(glk_isa isa, glk_dtype dt, glk_act act, int backward);
 
 #endif

@@ -43,6 +43,37 @@ def t_range(k):
     return 2 + (k - 8) / 4, 2 + (k - 7) / 4
 
 
+def fit_minimax(xs, exact, deg, fixed):
+    """Coefficients 0..deg of a polynomial in x through (xs, exact) in
+    relative error: least squares weighted by 1/exact, reweighted toward
+    minimax; the coefficients in `fixed` (index -> value) held."""
+    fx = np.array([float(v) for v in exact])
+    free = [j for j in range(deg + 1) if j not in fixed]
+    a = np.array([[x**j for j in free] for x in xs])
+    rhs = np.array([float(exact[i] - sum(mp.mpf(fixed[j]) * mp.mpf(float(xs[i]))**j
+                                          for j in fixed)) for i in range(len(xs))])
+    w = 1 / fx
+    for _ in range(30):
+        coef, *_ = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)
+        err = (a @ coef - rhs) / fx
+        w = w * (np.abs(err) / np.abs(err).max() + 1e-3) ** 0.5
+        w /= w.max() / (1 / fx).max()
+    full = dict(fixed)
+    full.update(zip(free, coef))
+    return full
+
+
+def fit_rounding(xs, exact, deg, order):
+    """fit_minimax, then the coefficients of `order` rounded to f32 one at a
+    time, the others refitted after each: (coefficients, the rounded ones)."""
+    fixed = {}
+    co = fit_minimax(xs, exact, deg, fixed)
+    for j in order:
+        fixed[j] = f32(co[j])
+        co = fit_minimax(xs, exact, deg, fixed)
+    return co, fixed
+
+
 def fit_piece(k):
     t0, t1 = t_range(k)
     a_lo, a_hi = max(float(K) - t1, 0.0), float(K) - t0
@@ -52,28 +83,7 @@ def fit_piece(k):
     lo, hi, n = a_lo - c - margin, a_hi - c + margin, 800
     xs = lo + (hi - lo) * (0.5 - 0.5 * np.cos(np.pi * np.arange(n) / (n - 1)))
     exact = [mp.ncdf(-(mp.mpf(c) + mp.mpf(float(x)))) for x in xs]
-    fx = np.array([float(v) for v in exact])
-
-    def fit(fixed):
-        free = [j for j in range(DEG + 1) if j not in fixed]
-        a = np.array([[x**j for j in free] for x in xs])
-        rhs = np.array([float(exact[i] - sum(mp.mpf(fixed[j]) * mp.mpf(float(xs[i]))**j
-                                              for j in fixed)) for i in range(n)])
-        w = 1 / fx
-        for _ in range(30):
-            coef, *_ = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)
-            err = (a @ coef - rhs) / fx
-            w = w * (np.abs(err) / np.abs(err).max() + 1e-3) ** 0.5
-            w /= w.max() / (1 / fx).max()
-        full = dict(fixed)
-        full.update(zip(free, coef))
-        return full
-
-    fixed = {}
-    co = fit(fixed)
-    for j in range(2, DEG + 1):
-        fixed[j] = f32(co[j])
-        co = fit(fixed)
+    co, fixed = fit_rounding(xs, exact, DEG, range(2, DEG + 1))
     p0h, p1h = f32(co[0]), f32(co[1])
     row = [c, p1h] + [fixed[j] for j in range(2, DEG + 1)]
     row += [p0h, f32(co[0] - p0h), f32(co[1] - p1h)]

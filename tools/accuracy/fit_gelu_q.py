@@ -29,7 +29,7 @@ import mpmath as mp
 import numpy as np
 from scipy.special import ndtr, log_ndtr
 
-from fit_gelu_phi import F32, f32, fma, header_table, print_c_table
+from fit_gelu_phi import F32, f32, fit_rounding, fma, header_table, print_c_table
 
 mp.mp.dps = 40
 DEG = 7
@@ -55,28 +55,7 @@ def fit_piece(k):
     lo, hi, n = max(a_lo - margin, 0.0) - c, a_hi - c + margin, 800
     xs = lo + (hi - lo) * (0.5 - 0.5 * np.cos(np.pi * np.arange(n) / (n - 1)))
     exact = [q_exact(mp.mpf(c) + mp.mpf(float(x))) for x in xs]
-    fx = np.array([float(v) for v in exact])
-
-    def fit(fixed):
-        free = [j for j in range(DEG + 1) if j not in fixed]
-        a = np.array([[x**j for j in free] for x in xs])
-        rhs = np.array([float(exact[i] - sum(mp.mpf(fixed[j]) * mp.mpf(float(xs[i]))**j
-                                              for j in fixed)) for i in range(n)])
-        w = 1 / fx
-        for _ in range(30):
-            coef, *_ = np.linalg.lstsq(a * w[:, None], rhs * w, rcond=None)
-            err = (a @ coef - rhs) / fx
-            w = w * (np.abs(err) / np.abs(err).max() + 1e-3) ** 0.5
-            w /= w.max() / (1 / fx).max()
-        full = dict(fixed)
-        full.update(zip(free, coef))
-        return full
-
-    fixed = {}
-    co = fit(fixed)
-    for j in range(DEG, 0, -1):
-        fixed[j] = f32(co[j])
-        co = fit(fixed)
+    co, fixed = fit_rounding(xs, exact, DEG, range(DEG, 0, -1))
     p0h = f32(co[0])
     row = [c] + [fixed[j] for j in range(1, DEG + 1)] + [p0h, f32(co[0] - p0h)]
     worst = 0.0

@@ -22,11 +22,11 @@
  * coefficients (p1's rounding, which p0 alone cannot absorb); an f32
  * evaluation of the whole scheme measured within 2^-25.5 relative of Q on
  * every piece (the first is the worst; tools/accuracy/fit_gelu_q.py fits
- * such a table and, with --check-only, checks this one). The pieces' ranges reach 2^-19
- * below their start: a + 2 may round up into the next piece. Then E and
- * the products are carried as hi + lo, and the result is rounded once:
- * measured within 1.2 ULP (docs/ACCURACY.md). Beyond a = 26 every
- * product with E is 0 in f32.
+ * such a table and, with --check-only, checks this one). The pieces'
+ * ranges reach 2^-19 below their start: a + 2 may round up into the next
+ * piece. Then E and the products are carried as hi + lo, and the result
+ * is rounded once: measured within 1.2 ULP (docs/ACCURACY.md). Beyond
+ * a = 26 every product with E is 0 in f32.
  */
 
 #define GLK_GELU_AMAX 26.0f
